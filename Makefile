@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each creates .venv if missing and
+# installs what it needs; an install is redone only when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+WORKERS ?= auto
+
+.PHONY: demo test lint bench clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-local: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[local]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-local
+
+demo: $(VENV)/.installed-local
+	$(BIN)/algo db migrate
+	$(BIN)/algo db status
+	$(BIN)/algo data info
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check shared functions infra layers tests
+	$(BIN)/ruff format --check shared functions infra layers tests
+
+test: lint
+	$(BIN)/python -m pytest -n $(WORKERS) -q
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""The `algo` command line."""

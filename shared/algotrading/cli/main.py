@@ -1,0 +1,51 @@
+"""`algo`: the root command. Errors a user can fix print one line and exit 2; nothing else leaks."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from algotrading import __version__
+from algotrading.cli.data import data
+from algotrading.cli.db import db
+from algotrading.errors import AppError
+from algotrading.logs import configure_cli_logging, get_logger, redact
+from algotrading.settings import get_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="algo")
+def cli() -> None:
+    """Portfolio trading on Bybit USDT perpetuals: database, data, exchange, strategies."""
+    configure_cli_logging(get_settings().log_level or "WARNING")
+
+
+cli.add_command(db)
+cli.add_command(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point."""
+    try:
+        cli.main(args=argv, prog_name="algo", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except AppError as exc:
+        click.echo(f"error: {redact(str(exc))}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: keep the traceback in the log, one line for the user
+        get_logger("cli").debug("unhandled error", exc_info=True)
+        click.echo(f"internal error: {type(exc).__name__}: {redact(str(exc))}", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

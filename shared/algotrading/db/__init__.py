@@ -1,0 +1,1 @@
+"""PostgreSQL access: connection and pool, embedded server, migrations, repositories."""

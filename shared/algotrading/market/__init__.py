@@ -1,0 +1,1 @@
+"""Market data: data files, candles, funding, universe."""

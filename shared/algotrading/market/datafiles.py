@@ -1,0 +1,145 @@
+"""Market-data directories: `klines/{SYMBOL}_{interval}.csv.gz` and `funding/{SYMBOL}.csv.gz`.
+
+Several directories form one data set: a later directory continues an earlier one. Files of the
+same name are merged in time order; where they overlap they must agree exactly, otherwise the
+data set is inconsistent and we refuse it rather than guess which copy is right.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from algotrading.bundled import BUNDLED_DATA_DIR
+from algotrading.domain.intervals import Interval
+from algotrading.domain.series import Candles, FundingHistory
+from algotrading.errors import DataFileError
+from algotrading.market.csvfiles import FUNDING_HEADER, KLINE_HEADER, read_table
+
+_KLINE_NAME = re.compile(r"^(?P<symbol>[A-Z0-9]+)_(?P<interval>[0-9]+[a-zA-Z])\.csv\.gz$")
+_FUNDING_NAME = re.compile(r"^(?P<symbol>[A-Z0-9]+)\.csv\.gz$")
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesInfo:
+    """What one merged series holds; `gaps` counts missing candles (None for funding)."""
+
+    kind: str
+    symbol: str
+    interval: str | None
+    first_ms: int
+    last_ms: int
+    rows: int
+    gaps: int | None
+
+
+class DataSet:
+    """One or more data directories read as a single, continuous data set."""
+
+    def __init__(self, dirs: Sequence[Path | str] | None = None) -> None:
+        chosen = [Path(d) for d in dirs] if dirs else [BUNDLED_DATA_DIR]
+        for directory in chosen:
+            if not directory.is_dir():
+                raise DataFileError(f"data directory not found: {directory}")
+            if not (directory / "klines").is_dir() and not (directory / "funding").is_dir():
+                raise DataFileError(f"{directory}: has neither a klines/ nor a funding/ folder")
+        self.dirs: tuple[Path, ...] = tuple(chosen)
+        self._klines = self._index("klines", _KLINE_NAME)
+        self._funding = self._index("funding", _FUNDING_NAME)
+        self._candle_cache: dict[tuple[str, Interval], Candles] = {}
+
+    def _index(self, folder: str, pattern: re.Pattern[str]) -> dict[tuple[str, str], list[Path]]:
+        found: dict[tuple[str, str], list[Path]] = {}
+        for directory in self.dirs:
+            sub = directory / folder
+            if not sub.is_dir():
+                continue
+            for path in sorted(sub.glob("*.csv.gz")):
+                match = pattern.match(path.name)
+                if match is None:
+                    raise DataFileError(f"{path}: file name does not follow {folder}/ naming")
+                key = (match["symbol"], match.groupdict().get("interval") or "")
+                found.setdefault(key, []).append(path)
+        return found
+
+    def symbols(self) -> list[str]:
+        """Every symbol with klines or funding, sorted."""
+        return sorted({s for s, _ in self._klines} | {s for s, _ in self._funding})
+
+    def intervals(self, symbol: str) -> list[Interval]:
+        """Intervals with a kline file for `symbol`, shortest first."""
+        found = [Interval.parse(i) for s, i in self._klines if s == symbol]
+        return sorted(found, key=lambda interval: interval.ms)
+
+    def has_candles(self, symbol: str, interval: Interval) -> bool:
+        return (symbol, interval.value) in self._klines
+
+    def candles(self, symbol: str, interval: Interval | str) -> Candles:
+        """All candles of `symbol` at `interval`, merged across directories (cached)."""
+        iv = interval if isinstance(interval, Interval) else Interval.parse(interval)
+        key = (symbol, iv)
+        if key not in self._candle_cache:
+            paths = self._klines.get((symbol, iv.value))
+            if not paths:
+                raise DataFileError(f"no {iv.value} klines for {symbol} in {self._where()}")
+            times, values = _merge(paths, KLINE_HEADER)
+            self._candle_cache[key] = Candles(times, *(values[:, i].copy() for i in range(6)))
+        return self._candle_cache[key]
+
+    def funding(self, symbol: str) -> FundingHistory:
+        """All funding settlements of `symbol`, merged across directories."""
+        paths = self._funding.get((symbol, ""))
+        if not paths:
+            raise DataFileError(f"no funding history for {symbol} in {self._where()}")
+        times, values = _merge(paths, FUNDING_HEADER)
+        return FundingHistory(times, values[:, 0].copy())
+
+    def inventory(self) -> list[SeriesInfo]:
+        """One entry per merged series: klines by symbol and interval, then funding."""
+        rows: list[SeriesInfo] = []
+        for symbol, interval in sorted(self._klines, key=lambda k: (k[0], Interval.parse(k[1]).ms)):
+            iv = Interval.parse(interval)
+            c = self.candles(symbol, iv)
+            rows.append(_info("klines", symbol, iv, c.start_ms))
+        for symbol, _ in sorted(self._funding):
+            rows.append(_info("funding", symbol, None, self.funding(symbol).time_ms))
+        return rows
+
+    def _where(self) -> str:
+        return ", ".join(str(d) for d in self.dirs)
+
+
+def _info(kind: str, symbol: str, interval: Interval | None, times: np.ndarray) -> SeriesInfo:
+    gaps = None
+    if interval is not None:
+        gaps = int((np.diff(times) // interval.ms - 1).sum()) if len(times) > 1 else 0
+    first = int(times[0]) if len(times) else 0
+    last = int(times[-1]) if len(times) else 0
+    value = interval.value if interval else None
+    return SeriesInfo(kind, symbol, value, first, last, len(times), gaps)
+
+
+def _merge(paths: list[Path], header: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    parts = [read_table(path, header) for path in paths]
+    if len(parts) == 1:
+        return parts[0]
+    times = np.concatenate([t for t, _ in parts])
+    values = np.concatenate([v for _, v in parts])
+    owner = np.concatenate([np.full(len(t), i) for i, (t, _) in enumerate(parts)])
+    order = np.argsort(times, kind="stable")
+    times, values, owner = times[order], values[order], owner[order]
+    dup = np.flatnonzero(times[1:] == times[:-1])
+    differs = dup[(values[dup] != values[dup + 1]).any(axis=1)]
+    if differs.size:
+        i = differs[0]
+        raise DataFileError(
+            f"{paths[owner[i + 1]]} disagrees with {paths[owner[i]]} at time {times[i]}: "
+            "overlapping rows must be identical"
+        )
+    keep = np.ones(len(times), dtype=bool)
+    keep[dup + 1] = False
+    return times[keep], values[keep]

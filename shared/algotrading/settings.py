@@ -1,0 +1,67 @@
+"""The one settings model, read from the environment and an optional `.env` file.
+
+Every variable is documented in docs/configuration.md. An invalid value raises `ConfigError`
+naming the variable, so the CLI can stop with one line instead of a pydantic traceback.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from algotrading.errors import ConfigError
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    pgdata_dir: Path = Field(default=Path(".local/pgdata"), alias="ALGO_PGDATA_DIR")
+    db_pool_min: int = Field(default=1, ge=0, le=100, alias="ALGO_DB_POOL_MIN")
+    db_pool_max: int = Field(default=10, ge=1, le=100, alias="ALGO_DB_POOL_MAX")
+    db_connect_timeout_s: float = Field(default=10.0, gt=0, le=300, alias="ALGO_DB_CONNECT_TIMEOUT")
+    log_level: LogLevel | None = Field(default=None, alias="ALGO_LOG_LEVEL")
+    data_dir: Path | None = Field(default=None, alias="ALGO_DATA_DIR")
+
+    @field_validator("database_url")
+    @classmethod
+    def _url_scheme(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// or postgres://")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning the first validation error into a one-line `ConfigError`."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigError(f"invalid {name}: {first['msg']}") from None
+    if settings.db_pool_min > settings.db_pool_max:
+        raise ConfigError("invalid ALGO_DB_POOL_MIN: must not exceed ALGO_DB_POOL_MAX")
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings for this process, read once."""
+    return load_settings()
