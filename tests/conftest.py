@@ -82,7 +82,9 @@ def fresh_db_url(pg_admin_url: str, worker_id: str) -> Iterator[str]:
 def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Each test reads settings afresh, never from a developer's .env or shell."""
     for name in list(os.environ):
-        if name == "DATABASE_URL" or name.startswith("ALGO_") and name != "ALGO_TEST_DATABASE_URL":
+        if name == "DATABASE_URL" or (
+            name.startswith("ALGO_") and name != "ALGO_TEST_DATABASE_URL"
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()

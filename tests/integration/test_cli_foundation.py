@@ -1,0 +1,102 @@
+"""The `algo` CLI end to end: db and data commands, and one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from algotrading.cli.main import main
+
+
+def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture) -> None:
+    commands = [[], ["db"], ["db", "migrate"], ["db", "status"], ["db", "reset"], ["data"],
+                ["data", "info"]]  # fmt: skip
+    for args in commands:
+        code, out, _ = run(capsys, *args, "--help")
+        assert code == 0 and "Usage:" in out, args
+
+
+def test_status_json_after_migrate(use_database: str, capsys: pytest.CaptureFixture) -> None:
+    assert run(capsys, "db", "migrate")[0] == 0
+    code, out, _ = run(capsys, "db", "status", "--json")
+    state = json.loads(out)
+    assert code == 0 and state["pending"] == []
+    assert state["applied"][0]["name"] == "001_users_and_accounts"
+
+
+def test_reset_without_confirm_touches_nothing(
+    use_database: str, capsys: pytest.CaptureFixture
+) -> None:
+    with psycopg.connect(use_database, autocommit=True) as conn:
+        conn.execute("INSERT INTO users (email, password_hash) VALUES ('keep@x.io', 'h')")
+        try:
+            code, out, err = run(capsys, "db", "reset")
+            assert code == 2 and out == ""
+            assert err.count("\n") == 1 and "--confirm" in err
+            kept = conn.execute("SELECT count(*) FROM users WHERE email = 'keep@x.io'").fetchone()
+            assert kept == (1,)
+        finally:
+            conn.execute("DELETE FROM users WHERE email = 'keep@x.io'")
+
+
+def test_unreachable_database_is_one_line_without_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bob:hunter22@127.0.0.1:1/nothing")
+    monkeypatch.setenv("ALGO_DB_CONNECT_TIMEOUT", "2")
+    code, out, err = run(capsys, "db", "status")
+    assert code == 2 and out == ""
+    assert err.startswith("error: cannot connect to postgresql://bob:***@127.0.0.1:1/nothing")
+    assert err.count("\n") == 1 and "hunter22" not in err
+
+
+def test_invalid_setting_stops_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("ALGO_DB_POOL_MAX", "lots")
+    code, _, err = run(capsys, "data", "info")
+    assert code == 2 and err.startswith("error: invalid ALGO_DB_POOL_MAX:") and err.count("\n") == 1
+
+
+def test_data_info_json_on_the_shared_primary_set(
+    shared_data: Path, capsys: pytest.CaptureFixture
+) -> None:
+    code, out, _ = run(capsys, "data", "info", "--data-dir", str(shared_data), "--json")
+    info = json.loads(out)
+    assert code == 0 and len(info["symbols"]) == 8
+    klines = [s for s in info["series"] if s["kind"] == "klines"]
+    assert len(klines) == 8 * 5 and all(s["gaps"] == 0 for s in klines)
+    assert {s["first"] for s in klines} == {"2025-09-24T00:00:00Z"}
+
+
+def test_data_info_bad_directory(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    code, out, err = run(capsys, "data", "info", "--data-dir", str(tmp_path / "missing"))
+    assert (code, out) == (2, "") and err.startswith("error: data directory not found")
+
+
+def test_embedded_server_is_reused_and_stopped(tmp_path: Path) -> None:
+    pgdata = tmp_path / "pgd"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["ALGO_PGDATA_DIR"] = str(pgdata)
+    cmd = [sys.executable, "-m", "algotrading.cli.main", "db"]
+    first = subprocess.run([*cmd, "migrate"], env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert not (pgdata / "postmaster.pid").exists()  # stopped when the process ended
+    second = subprocess.run(
+        [*cmd, "status", "--json"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["pending"] == []  # the same data directory, reused
+    assert not (pgdata / "postmaster.pid").exists()
