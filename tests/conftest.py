@@ -3,12 +3,18 @@
 One embedded server for the whole session, shared by every xdist worker (pgserver counts the
 processes holding it); one migrated database per worker; each test runs in a transaction that is
 rolled back, or gets a fresh empty database when it needs one (migration tests).
+
+The server's data lives in `.local/test-pg`, not under pytest's temporary root: pytest resets
+that root to mode 0700 whenever a worker first uses it, which would lock out the `pgserver` OS
+user that PostgreSQL runs as under root. Database names carry the run's id, so two test runs
+sharing the server never touch each other's databases.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,15 +35,16 @@ def _admin_execute(admin_url: str, sql: str) -> None:
         conn.execute(sql.encode())
 
 
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:10]
+
+
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+def pg_admin_url() -> str:
     """URL of the `postgres` database on the session's embedded server."""
     explicit = os.environ.get("ALGO_TEST_DATABASE_URL")
     if explicit:
         return explicit
-    base = tmp_path_factory.getbasetemp()
-    root = base.parent if worker_id != "master" else base
-    return embedded_database_url(root / "pg")
+    return embedded_database_url(REPO_ROOT / ".local" / "test-pg")
 
 
 def _database_url(admin_url: str, name: str) -> str:
@@ -45,15 +52,15 @@ def _database_url(admin_url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def worker_db_url(pg_admin_url: str, worker_id: str) -> str:
-    """A migrated database owned by this xdist worker."""
-    name = f"algo_test_{worker_id}"
-    _admin_execute(pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+def worker_db_url(pg_admin_url: str, worker_id: str) -> Iterator[str]:
+    """A migrated database owned by this xdist worker, dropped at the end of the session."""
+    name = f"algo_test_{RUN_ID}_{worker_id}"
     _admin_execute(pg_admin_url, f"CREATE DATABASE {name}")
     url = _database_url(pg_admin_url, name)
     with psycopg.connect(url, autocommit=True) as conn:
         apply_migrations(conn)
-    return url
+    yield url
+    _admin_execute(pg_admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
@@ -70,7 +77,7 @@ def db(worker_db_url: str) -> Iterator[psycopg.Connection]:
 @pytest.fixture
 def fresh_db_url(pg_admin_url: str, worker_id: str) -> Iterator[str]:
     """An empty database for this test alone, dropped afterwards."""
-    name = f"algo_fresh_{worker_id}_{os.getpid()}_{next(_counter)}"
+    name = f"algo_fresh_{RUN_ID}_{worker_id}_{next(_counter)}"
     _admin_execute(pg_admin_url, f"CREATE DATABASE {name}")
     try:
         yield _database_url(pg_admin_url, name)

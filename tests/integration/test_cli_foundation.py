@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -86,8 +88,16 @@ def test_data_info_bad_directory(tmp_path: Path, capsys: pytest.CaptureFixture) 
     assert (code, out) == (2, "") and err.startswith("error: data directory not found")
 
 
-def test_embedded_server_is_reused_and_stopped(tmp_path: Path) -> None:
-    pgdata = tmp_path / "pgd"
+def test_embedded_server_is_reused_and_stopped() -> None:
+    # Outside pytest's temporary root: see tests/conftest.py for why.
+    base = Path(tempfile.mkdtemp(prefix="algo-pg-"))
+    try:
+        _reuse_and_stop(base / "pgd")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _reuse_and_stop(pgdata: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["ALGO_PGDATA_DIR"] = str(pgdata)
     cmd = [sys.executable, "-m", "algotrading.cli.main", "db"]
