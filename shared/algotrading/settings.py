@@ -12,7 +12,7 @@ from typing import Literal
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from algotrading.errors import ConfigError
@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     db_connect_timeout_s: float = Field(default=10.0, gt=0, le=300, alias="ALGO_DB_CONNECT_TIMEOUT")
     log_level: LogLevel | None = Field(default=None, alias="ALGO_LOG_LEVEL")
     data_dir: Path | None = Field(default=None, alias="ALGO_DATA_DIR")
+    bybit_api_key: SecretStr | None = Field(default=None, validation_alias="BYBIT_API_KEY")
+    bybit_api_secret: SecretStr | None = Field(default=None, validation_alias="BYBIT_API_SECRET")
+    bybit_base_url: str | None = Field(default=None, validation_alias="BYBIT_BASE_URL")
+    secrets_key: SecretStr | None = Field(default=None, validation_alias="ALGO_SECRETS_KEY")
 
     @field_validator("database_url")
     @classmethod
@@ -48,6 +52,23 @@ class Settings(BaseSettings):
         except psycopg.ProgrammingError:
             raise ValueError("is not a valid PostgreSQL connection string") from None
         return value
+
+    @field_validator("bybit_api_key", "bybit_api_secret", "secrets_key", mode="before")
+    @classmethod
+    def _blank_secret(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip() == "" else value
+
+    @field_validator("bybit_base_url")
+    @classmethod
+    def _exchange_url(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        text = value.strip()
+        if text.lower() not in ("mainnet", "testnet", "demo") and not text.startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError("must be mainnet, testnet, demo or an http(s):// URL")
+        return text
 
     @field_validator("log_level", mode="before")
     @classmethod

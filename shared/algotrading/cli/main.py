@@ -9,6 +9,7 @@ import click
 from algotrading import __version__
 from algotrading.cli.data import data
 from algotrading.cli.db import db
+from algotrading.cli.exchange import exchange
 from algotrading.errors import AppError
 from algotrading.logs import configure_cli_logging, get_logger, redact
 from algotrading.settings import get_settings
@@ -23,6 +24,7 @@ def cli() -> None:
 
 cli.add_command(db)
 cli.add_command(data)
+cli.add_command(exchange)
 
 
 def main(argv: list[str] | None = None) -> int:

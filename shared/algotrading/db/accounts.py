@@ -1,0 +1,110 @@
+"""Trading accounts: the row, and its exchange keys encrypted on write and decrypted on read.
+
+The keys never travel inside `TradingAccount`: code that only needs the account's URL or mode
+never holds a secret. `load_credentials` is the one way to get them, and it registers them with
+the log redactor before returning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+from algotrading.crypto import decrypt_secret, encrypt_secret
+from algotrading.errors import AppError
+from algotrading.exchange.types import ApiCredentials
+from algotrading.settings import Settings
+
+_COLUMNS = "id, user_id, name, exchange, mode, base_url, is_active, api_key_encrypted IS NOT NULL"
+
+
+class AccountNotFound(AppError):
+    """No trading account with that id."""
+
+
+class MissingCredentials(AppError):
+    """The account has no exchange keys stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class TradingAccount:
+    id: int
+    user_id: int
+    name: str
+    exchange: str
+    mode: str
+    base_url: str
+    is_active: bool
+    has_keys: bool
+
+
+def get_account(conn: psycopg.Connection, account_id: int) -> TradingAccount:
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM trading_accounts WHERE id = %s", (account_id,)
+    ).fetchone()
+    if row is None:
+        raise AccountNotFound(f"trading account {account_id} does not exist")
+    return TradingAccount(*row)
+
+
+def create_account(
+    conn: psycopg.Connection,
+    *,
+    user_id: int,
+    name: str,
+    mode: str,
+    base_url: str,
+    credentials: ApiCredentials | None = None,
+    settings: Settings | None = None,
+) -> int:
+    """Insert an account (keys encrypted if given) and return its id; the caller commits."""
+    key, secret = _encrypt(credentials, settings) if credentials else (None, None)
+    row = conn.execute(
+        "INSERT INTO trading_accounts (user_id, name, mode, base_url, api_key_encrypted,"
+        " api_secret_encrypted) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+        (user_id, name, mode, base_url, key, secret),
+    ).fetchone()
+    if row is None:  # INSERT ... RETURNING always returns a row; this guards a broken driver
+        raise RuntimeError("INSERT INTO trading_accounts returned no id")
+    return int(row[0])
+
+
+def set_credentials(
+    conn: psycopg.Connection,
+    account_id: int,
+    credentials: ApiCredentials,
+    settings: Settings | None = None,
+) -> None:
+    """Replace the account's keys (encrypted); the caller commits."""
+    key, secret = _encrypt(credentials, settings)
+    updated = conn.execute(
+        "UPDATE trading_accounts SET api_key_encrypted = %s, api_secret_encrypted = %s,"
+        " updated_at = now() WHERE id = %s",
+        (key, secret, account_id),
+    ).rowcount
+    if updated != 1:
+        raise AccountNotFound(f"trading account {account_id} does not exist")
+
+
+def load_credentials(
+    conn: psycopg.Connection, account_id: int, settings: Settings | None = None
+) -> tuple[TradingAccount, ApiCredentials]:
+    """The account and its decrypted keys (ALGO_SECRETS_KEY is needed)."""
+    account = get_account(conn, account_id)
+    row = conn.execute(
+        "SELECT api_key_encrypted, api_secret_encrypted FROM trading_accounts WHERE id = %s",
+        (account_id,),
+    ).fetchone()
+    if row is None or row[0] is None or row[1] is None:
+        raise MissingCredentials(f"trading account {account_id} has no API keys stored")
+    key = decrypt_secret(row[0], settings=settings, what=f"API key of account {account_id}")
+    secret = decrypt_secret(row[1], settings=settings, what=f"API secret of account {account_id}")
+    return account, ApiCredentials(key, secret)
+
+
+def _encrypt(credentials: ApiCredentials, settings: Settings | None) -> tuple[bytes, bytes]:
+    return (
+        encrypt_secret(credentials.api_key, settings=settings),
+        encrypt_secret(credentials.api_secret, settings=settings),
+    )

@@ -1,0 +1,88 @@
+"""The exchange port (`ExchangeService`), its unified types and typed errors.
+
+Adapters live in sub-packages (`algotrading.exchange.bybit`); import them where an exchange is
+actually opened (`algotrading.exchange.factory`), so that code needing only the types does not
+import an HTTP stack.
+"""
+
+from algotrading.exchange.errors import (
+    AuthenticationError,
+    ClockSkew,
+    DuplicateOrderLinkId,
+    ExchangeError,
+    ExchangeRejected,
+    ExchangeTimeout,
+    ExchangeUnavailable,
+    InsufficientBalance,
+    InvalidRequest,
+    LeverageOutOfRange,
+    NotModified,
+    OrderBelowMinimum,
+    OrderNotFound,
+    OrderOutcomeUnknown,
+    RateLimited,
+    UnexpectedResponse,
+    UnknownSymbol,
+)
+from algotrading.exchange.port import ExchangeService
+from algotrading.exchange.ratelimit import RateLimiter, configure_shared_limiter, shared_limiter
+from algotrading.exchange.retry import RetryPolicy
+from algotrading.exchange.types import (
+    AccountInfo,
+    ApiCredentials,
+    Balance,
+    Execution,
+    FundingRate,
+    FundingSettlement,
+    OpenInterest,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    Side,
+    SymbolInfo,
+    Ticker,
+    TimeInForce,
+)
+
+__all__ = [
+    "AccountInfo",
+    "ApiCredentials",
+    "AuthenticationError",
+    "Balance",
+    "ClockSkew",
+    "DuplicateOrderLinkId",
+    "ExchangeError",
+    "ExchangeRejected",
+    "ExchangeService",
+    "ExchangeTimeout",
+    "ExchangeUnavailable",
+    "Execution",
+    "FundingRate",
+    "FundingSettlement",
+    "InsufficientBalance",
+    "InvalidRequest",
+    "LeverageOutOfRange",
+    "NotModified",
+    "OpenInterest",
+    "Order",
+    "OrderBelowMinimum",
+    "OrderNotFound",
+    "OrderOutcomeUnknown",
+    "OrderRequest",
+    "OrderStatus",
+    "OrderType",
+    "Position",
+    "RateLimited",
+    "RateLimiter",
+    "RetryPolicy",
+    "Side",
+    "SymbolInfo",
+    "Ticker",
+    "TimeInForce",
+    "UnexpectedResponse",
+    "UnknownSymbol",
+    "configure_shared_limiter",
+    "shared_limiter",
+]
