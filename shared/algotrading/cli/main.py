@@ -10,6 +10,9 @@ from algotrading import __version__
 from algotrading.cli.data import data
 from algotrading.cli.db import db
 from algotrading.cli.exchange import exchange
+from algotrading.cli.funding import funding
+from algotrading.cli.market import market
+from algotrading.cli.universe import universe
 from algotrading.errors import AppError
 from algotrading.logs import configure_cli_logging, get_logger, redact
 from algotrading.settings import get_settings
@@ -25,6 +28,9 @@ def cli() -> None:
 cli.add_command(db)
 cli.add_command(data)
 cli.add_command(exchange)
+cli.add_command(market)
+cli.add_command(funding)
+cli.add_command(universe)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`: not tests, no assertions, numbers to read."""
