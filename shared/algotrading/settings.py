@@ -15,6 +15,7 @@ from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from algotrading.domain.intervals import Interval
 from algotrading.errors import ConfigError
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -37,6 +38,11 @@ class Settings(BaseSettings):
     bybit_api_key: SecretStr | None = Field(default=None, validation_alias="BYBIT_API_KEY")
     bybit_api_secret: SecretStr | None = Field(default=None, validation_alias="BYBIT_API_SECRET")
     bybit_base_url: str | None = Field(default=None, validation_alias="BYBIT_BASE_URL")
+    stream_symbols: str = Field(
+        default="AAVEUSDT,ADAUSDT,APEUSDT,AVAXUSDT,BNBUSDT,BTCUSDT,ETHUSDT,SOLUSDT",
+        validation_alias="ALGO_STREAM_SYMBOLS",
+    )
+    stream_intervals: str = Field(default="15m,1h,4h,1d", validation_alias="ALGO_STREAM_INTERVALS")
     secrets_key: SecretStr | None = Field(default=None, validation_alias="ALGO_SECRETS_KEY")
 
     @field_validator("database_url")
@@ -69,6 +75,19 @@ class Settings(BaseSettings):
         ):
             raise ValueError("must be mainnet, testnet, demo or an http(s):// URL")
         return text
+
+    @field_validator("stream_symbols")
+    @classmethod
+    def _symbols(cls, value: str) -> str:
+        symbols = [s.strip().upper() for s in value.split(",") if s.strip()]
+        if not symbols or not all(s.isalnum() for s in symbols):
+            raise ValueError("must be a comma-separated list of symbols such as BTCUSDT,ETHUSDT")
+        return ",".join(symbols)
+
+    @field_validator("stream_intervals")
+    @classmethod
+    def _intervals(cls, value: str) -> str:
+        return ",".join(Interval.parse(v).value for v in value.split(",") if v.strip())
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -12,6 +12,8 @@ from algotrading.cli.db import db
 from algotrading.cli.exchange import exchange
 from algotrading.cli.funding import funding
 from algotrading.cli.market import market
+from algotrading.cli.sim import sim
+from algotrading.cli.stream import stream
 from algotrading.cli.universe import universe
 from algotrading.errors import AppError
 from algotrading.logs import configure_cli_logging, get_logger, redact
@@ -31,6 +33,8 @@ cli.add_command(exchange)
 cli.add_command(market)
 cli.add_command(funding)
 cli.add_command(universe)
+cli.add_command(stream)
+cli.add_command(sim)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,6 +48,12 @@ def get_account(conn: psycopg.Connection, account_id: int) -> TradingAccount:
     return TradingAccount(*row)
 
 
+def list_active_accounts(conn: psycopg.Connection) -> list[TradingAccount]:
+    """Active accounts, oldest first: the set background services (stream, schedules) serve."""
+    rows = conn.execute(f"SELECT {_COLUMNS} FROM trading_accounts WHERE is_active ORDER BY id")
+    return [TradingAccount(*row) for row in rows.fetchall()]
+
+
 def create_account(
     conn: psycopg.Connection,
     *,
