@@ -19,6 +19,7 @@ import numpy as np
 import psycopg
 
 from algotrading.db.funding_rates import FundingRateRow, upsert_funding_rates
+from algotrading.domain import fills
 from algotrading.domain.intervals import DAY_MS, HOUR_MS
 from algotrading.domain.series import FundingHistory
 from algotrading.market.datafiles import DataSet
@@ -161,16 +162,15 @@ def funding_payment(position_value: Money, rate: Money, side: str) -> Money:
 
     Bybit charges position value x rate: with a positive rate longs pay shorts, with a
     negative rate shorts pay longs. `position_value` is the absolute value (size x mark price).
+    This checks the input; the rule itself is the fill model's, shared with the simulator.
     """
     if not position_value >= 0 or not math.isfinite(position_value):
         raise ValueError(f"position value must be a finite number >= 0, got {position_value!r}")
     if not math.isfinite(rate):
         raise ValueError(f"funding rate must be finite, got {rate!r}")
     direction = side.strip().lower() if isinstance(side, str) else side
-    if direction in ("long", "buy"):
-        return -(position_value * rate)
-    if direction in ("short", "sell"):
-        return position_value * rate
+    if direction in ("long", "buy", "short", "sell"):
+        return fills.funding_payment(position_value, rate, is_long=direction in ("long", "buy"))
     raise ValueError(f"side must be long/buy or short/sell, got {side!r}")
 
 
