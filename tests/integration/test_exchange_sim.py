@@ -6,6 +6,7 @@ here from the data files (read without the simulator), as in the pybit-level sim
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -148,3 +149,18 @@ def test_a_timed_out_create_that_reached_the_exchange_yields_one_order() -> None
         assert order.order_link_id == "e2e-timeout-1" and order.status is OrderStatus.FILLED
         sim.faults = FaultInjector(parse_faults(""), 0)
         assert len(exchange.get_executions(T0, "BTCUSDT")) == 1  # one order, not two
+
+
+def test_cli_check_against_the_simulator(capsys: pytest.CaptureFixture) -> None:
+    from algotrading.cli.main import main
+
+    with running_sim() as sim:
+        base = ["exchange", "check", "--base-url", sim.rest_url, "--api-key", KEY]
+        assert main([*base, "--api-secret", SECRET, "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        (balance,) = [b for b in report["balances"] if b["coin"] == "USDT"]
+        assert Decimal(balance["wallet_balance"]) == Decimal(100_000)
+        assert abs(report["clock_offset_ms"]) < 5_000 and report["account"]["can_trade"] is True
+        assert main([*base, "--api-secret", "wrong-secret-value"]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1 and "wrong-secret-value" not in err
