@@ -6,6 +6,7 @@ naming the variable, so the CLI can stop with one line instead of a pydantic tra
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -44,6 +45,19 @@ class Settings(BaseSettings):
     )
     stream_intervals: str = Field(default="15m,1h,4h,1d", validation_alias="ALGO_STREAM_INTERVALS")
     secrets_key: SecretStr | None = Field(default=None, validation_alias="ALGO_SECRETS_KEY")
+    slack_webhook_url: SecretStr | None = Field(default=None, validation_alias="SLACK_WEBHOOK_URL")
+    portfolio_halt_pct: Decimal = Field(
+        default=Decimal(25), gt=0, le=100, validation_alias="ALGO_PORTFOLIO_HALT_PCT"
+    )
+    sleeve_pause_pct: Decimal = Field(
+        default=Decimal(15), gt=0, le=100, validation_alias="ALGO_SLEEVE_PAUSE_PCT"
+    )
+    breaker_resume_pct: Decimal = Field(
+        default=Decimal(10), gt=0, le=100, validation_alias="ALGO_BREAKER_RESUME_PCT"
+    )
+    close_positions_on_halt: bool = Field(
+        default=False, validation_alias="ALGO_CLOSE_POSITIONS_ON_HALT"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -59,10 +73,19 @@ class Settings(BaseSettings):
             raise ValueError("is not a valid PostgreSQL connection string") from None
         return value
 
-    @field_validator("bybit_api_key", "bybit_api_secret", "secrets_key", mode="before")
+    @field_validator(
+        "bybit_api_key", "bybit_api_secret", "secrets_key", "slack_webhook_url", mode="before"
+    )
     @classmethod
     def _blank_secret(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip() == "" else value
+
+    @field_validator("slack_webhook_url")
+    @classmethod
+    def _webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip().startswith("https://"):
+            raise ValueError("must be an https:// URL")
+        return value
 
     @field_validator("bybit_base_url")
     @classmethod
@@ -105,6 +128,11 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(f"invalid {name}: {first['msg']}") from None
     if settings.db_pool_min > settings.db_pool_max:
         raise ConfigError("invalid ALGO_DB_POOL_MIN: must not exceed ALGO_DB_POOL_MAX")
+    if settings.breaker_resume_pct >= min(settings.sleeve_pause_pct, settings.portfolio_halt_pct):
+        raise ConfigError(
+            "invalid ALGO_BREAKER_RESUME_PCT: must be below ALGO_SLEEVE_PAUSE_PCT"
+            " and ALGO_PORTFOLIO_HALT_PCT"
+        )
     return settings
 
 

@@ -1,0 +1,93 @@
+"""The `portfolio_snapshots` table: the equity curve of the portfolio and of each sleeve.
+
+Rows are keyed by (account, scope, snapshot time), and the snapshot time is the scheduled time
+of the run, never the clock: a retried run writes nothing new (the first write wins), so the
+curve has exactly one point per scope and schedule tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import psycopg
+
+from algotrading.db.accounts import get_account
+from algotrading.db.portfolio_state import check_scope
+from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
+from algotrading.portfolio.breakers import BreakerStatus
+from algotrading.portfolio.metrics import F64, I64
+from algotrading.portfolio.snapshot import SnapshotRow
+
+_COLUMNS = (
+    "scope, snapshot_time, equity, shadow_equity, peak_equity, drawdown_pct, realized_pnl,"
+    " unrealized_pnl, funding_pnl, open_positions, breaker_state"
+)
+
+_INSERT = f"""
+INSERT INTO portfolio_snapshots (trading_account_id, {_COLUMNS})
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (trading_account_id, scope, snapshot_time) DO NOTHING
+"""
+
+
+def insert_snapshots(conn: psycopg.Connection, account_id: int, rows: Sequence[SnapshotRow]) -> int:
+    """Insert the rows not stored yet; returns how many were new. Caller commits."""
+    get_account(conn, account_id)
+    params = [_params(account_id, r) for r in rows]
+    if not params:
+        return 0
+    with conn.cursor() as cur:
+        cur.executemany(_INSERT, params)
+        return max(cur.rowcount, 0)
+
+
+def _params(account_id: int, r: SnapshotRow) -> tuple:
+    return (
+        account_id, check_scope(r.scope), ms_to_datetime(r.time_ms), r.equity, r.shadow_equity,
+        r.peak_equity, r.drawdown_pct, r.realized_pnl, r.unrealized_pnl, r.funding_pnl,
+        r.open_positions, r.breaker_state.value,
+    )  # fmt: skip
+
+
+def load_snapshots(
+    conn: psycopg.Connection,
+    account_id: int,
+    scope: str,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+) -> list[SnapshotRow]:
+    """Rows of one scope with time in [start_ms, end_ms], oldest first."""
+    get_account(conn, account_id)
+    lo = None if start_ms is None else ms_to_datetime(start_ms)
+    hi = None if end_ms is None else ms_to_datetime(end_ms)
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM portfolio_snapshots WHERE trading_account_id = %s"
+        " AND scope = %s AND (%s::timestamptz IS NULL OR snapshot_time >= %s::timestamptz)"
+        " AND (%s::timestamptz IS NULL OR snapshot_time <= %s::timestamptz)"
+        " ORDER BY snapshot_time",
+        (account_id, check_scope(scope), lo, lo, hi, hi),
+    ).fetchall()
+    return [_row(r) for r in rows]
+
+
+def _row(r: tuple) -> SnapshotRow:
+    scope, time, equity, shadow, peak, drawdown, realized, unrealized, funding, n, state = r
+    return SnapshotRow(
+        scope, datetime_to_ms(time), equity, shadow, peak, drawdown, realized, unrealized,
+        funding, n, BreakerStatus(state),
+    )  # fmt: skip
+
+
+def load_equity_curve(
+    conn: psycopg.Connection,
+    account_id: int,
+    scope: str,
+    start_ms: int | None = None,
+    end_ms: int | None = None,
+) -> tuple[I64, F64]:
+    """(times, live equity) of one scope, the input of `portfolio.metrics`/`performance`."""
+    rows = load_snapshots(conn, account_id, scope, start_ms, end_ms)
+    times = np.array([r.time_ms for r in rows], dtype=np.int64)
+    equity = np.array([float(r.equity) for r in rows], dtype=np.float64)
+    return times, equity

@@ -1,0 +1,53 @@
+"""Alert events and the channels that deliver them (log, Slack webhook).
+
+Trading code builds an `AlertEvent` and hands it to a `Notifier`; which channels are behind it
+is decided once, from the settings, by `notifier_from_settings`. The Slack channel (and its HTTP
+stack) is imported only when it is used, so the pure modules that merely build events (the
+circuit breakers in a backtest) stay light: import it from `algotrading.notify.slack`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from algotrading.notify.base import FanoutNotifier, LogNotifier, Notifier
+from algotrading.notify.events import (
+    DEFAULT_LEVEL,
+    AlertEvent,
+    AlertKind,
+    AlertLevel,
+    trade_alert,
+)
+
+if TYPE_CHECKING:
+    from algotrading.settings import Settings
+
+
+def notifier_from_settings(settings: Settings | None = None) -> Notifier:
+    """The log always; Slack too when SLACK_WEBHOOK_URL is set.
+
+    The log comes first so an event is on record even when the webhook call hangs until its
+    timeout.
+    """
+    from algotrading.settings import get_settings
+
+    settings = settings or get_settings()
+    log = LogNotifier()
+    if settings.slack_webhook_url is None:
+        return log
+    from algotrading.notify.slack import SlackNotifier
+
+    return FanoutNotifier([log, SlackNotifier(settings.slack_webhook_url.get_secret_value())])
+
+
+__all__ = [
+    "DEFAULT_LEVEL",
+    "AlertEvent",
+    "AlertKind",
+    "AlertLevel",
+    "FanoutNotifier",
+    "LogNotifier",
+    "Notifier",
+    "notifier_from_settings",
+    "trade_alert",
+]

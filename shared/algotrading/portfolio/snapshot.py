@@ -1,0 +1,123 @@
+"""One equity snapshot of an account, decided purely: breakers evaluated, rows to store, alerts.
+
+The equity tracker (every 5 minutes and after a trade closes) does I/O around this:
+
+    ledger = build_ledger(capital, allocation, trades)          # trades from the database
+    states = load_states(conn, account, for_update=True)        # db.portfolio_state
+    result = take_snapshot(ledger, states, thresholds, time_ms)
+    save_states(...); insert_snapshots(...); insert_alert(...) for result.alerts(account)
+    commit, then notify and mark the alerts delivered
+
+Everything is decided here from plain values, so a backtest gets the very same breaker
+behaviour, and a retried run with the same inputs produces the same rows and no new transitions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from algotrading.notify.events import AlertEvent
+from algotrading.portfolio.allocation import PORTFOLIO
+from algotrading.portfolio.breakers import (
+    BreakerState,
+    BreakerStatus,
+    BreakerThresholds,
+    ScopeEquity,
+    Transition,
+    effective_status,
+    evaluate,
+    statuses,
+    transition_alert,
+)
+from algotrading.portfolio.sleeves import PortfolioLedger
+
+_DRAWDOWN_PLACES = Decimal("0.000001")
+_MAX_DRAWDOWN_PCT = Decimal("9999.999999")  # NUMERIC(10, 6); a sleeve can lose > 100 %
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRow:
+    """One `portfolio_snapshots` row. `realized_pnl` is net of fees (the table has no fee
+    column); `breaker_state` is the effective one (a strategy shows `halted` while the
+    portfolio is halted); `drawdown_pct` is measured as the breaker measures it."""
+
+    scope: str
+    time_ms: int
+    equity: Decimal
+    shadow_equity: Decimal | None
+    peak_equity: Decimal
+    drawdown_pct: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    funding_pnl: Decimal
+    open_positions: int
+    breaker_state: BreakerStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotResult:
+    states: dict[str, BreakerState]
+    transitions: list[Transition]
+    rows: list[SnapshotRow]
+
+    def alerts(self, account_id: int) -> list[AlertEvent]:
+        return [transition_alert(t, account_id) for t in self.transitions]
+
+
+def take_snapshot(
+    ledger: PortfolioLedger,
+    states: Mapping[str, BreakerState],
+    thresholds: BreakerThresholds,
+    time_ms: int,
+) -> SnapshotResult:
+    """Evaluate the breakers on the ledger and build the snapshot rows from the new states."""
+    new_states, transitions = evaluate(states, ledger.scope_equities(), thresholds, time_ms)
+    return SnapshotResult(new_states, transitions, snapshot_rows(ledger, new_states, time_ms))
+
+
+def snapshot_rows(
+    ledger: PortfolioLedger, states: Mapping[str, BreakerState], time_ms: int
+) -> list[SnapshotRow]:
+    """The portfolio row first, then one per sleeve; every scope needs a breaker state."""
+    equities = ledger.scope_equities()
+    missing = [scope for scope in equities if scope not in states]
+    if missing:
+        raise ValueError(f"no breaker state for {', '.join(missing)}: evaluate first")
+    status_of = statuses(states)
+    rows = [
+        _row(
+            PORTFOLIO, time_ms, states[PORTFOLIO], equities[PORTFOLIO],
+            (ledger.total("realized_pnl") - ledger.total("fees"),
+             ledger.total("unrealized_pnl"), ledger.total("funding")),
+            ledger.open_positions, status_of[PORTFOLIO],
+        )
+    ]  # fmt: skip
+    for sleeve in ledger.sleeves:
+        rows.append(
+            _row(
+                sleeve.strategy, time_ms, states[sleeve.strategy], equities[sleeve.strategy],
+                (sleeve.net_realized_pnl, sleeve.unrealized_pnl, sleeve.funding),
+                sleeve.open_positions, effective_status(status_of, sleeve.strategy),
+            )
+        )  # fmt: skip
+    return rows
+
+
+def _row(
+    scope: str,
+    time_ms: int,
+    state: BreakerState,
+    equity: ScopeEquity,
+    pnl: tuple[Decimal, Decimal, Decimal],
+    open_positions: int,
+    status: BreakerStatus,
+) -> SnapshotRow:
+    drawdown = min(state.drawdown_pct(equity), _MAX_DRAWDOWN_PCT).quantize(_DRAWDOWN_PLACES)
+    shadow = state.measured_equity(equity) if state.suspended else None
+    realized, unrealized, funding = pnl
+    return SnapshotRow(
+        scope, time_ms, equity.live, shadow, state.peak_equity, drawdown, realized, unrealized,
+        funding, open_positions, status,
+    )  # fmt: skip
