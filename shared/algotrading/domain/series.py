@@ -67,3 +67,19 @@ class FundingHistory:
 
     def __len__(self) -> int:
         return len(self.time_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInterestSeries:
+    """Open interest snapshots: the time each value was observed and the open interest then
+    (base-coin units, as Bybit reports it). A value stamped t is the market's state at t, so it
+    may be used by anything deciding at or after t."""
+
+    time_ms: I64
+    value: F64
+
+    def __post_init__(self) -> None:
+        _check_lengths(self)
+
+    def __len__(self) -> int:
+        return len(self.time_ms)

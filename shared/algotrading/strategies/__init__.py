@@ -1,0 +1,51 @@
+"""The four strategies, their common interface and the position-policy stepper.
+
+`get_strategy(id, overrides)` builds one; `strategy.signals(histories)` computes its signal
+frames over closed candles; `open_position` / `step` manage a position it opened. The live
+executor and the backtest both use exactly these, so they cannot disagree. docs/STRATEGIES.md
+has every rule and every interpretation.
+"""
+
+from algotrading.strategies.base import (
+    MarketHistory,
+    PositionPolicy,
+    PositionSide,
+    SignalFrame,
+    SignalRow,
+    Sizing,
+    Strategy,
+    TakeProfitMode,
+    TrailStart,
+)
+from algotrading.strategies.params import StrategyConfigError, StrategyParams
+from algotrading.strategies.policy import (
+    ExitAction,
+    ExitReason,
+    FillTiming,
+    PositionState,
+    open_position,
+    step,
+)
+from algotrading.strategies.registry import STRATEGIES, get_strategy
+
+__all__ = [
+    "STRATEGIES",
+    "ExitAction",
+    "ExitReason",
+    "FillTiming",
+    "MarketHistory",
+    "PositionPolicy",
+    "PositionSide",
+    "PositionState",
+    "SignalFrame",
+    "SignalRow",
+    "Sizing",
+    "Strategy",
+    "StrategyConfigError",
+    "StrategyParams",
+    "TakeProfitMode",
+    "TrailStart",
+    "get_strategy",
+    "open_position",
+    "step",
+]
