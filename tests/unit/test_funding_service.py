@@ -173,3 +173,11 @@ def test_funding_payment_direction_and_amount() -> None:
     for value, rate, side in [(-1.0, 0.0001, "long"), (1.0, math.nan, "long"), (1.0, 0.1, "up")]:
         with pytest.raises(ValueError):
             funding_payment(value, rate, side)
+
+
+def test_pinned_funding_has_no_z_score() -> None:
+    # 30 days of exactly 0.01 % every 8 hours: the deviation is float residue, not variation
+    rates = [0.0001] * 90
+    snap = funding_snapshot("XUSDT", _history(rates), T0 + 90 * 8 * HOUR_MS)
+    assert snap.current_rate == 0.0001
+    assert math.isnan(snap.zscore_30d)

@@ -148,13 +148,20 @@ def funding_snapshot(
     )
 
 
+_PINNED_RELATIVE = 1e-9
+_TINY_RATE = 1e-12
+
+
 def _zscore(current: float, window: np.ndarray) -> float:
+    """NaN when the window does not vary: summing a pinned rate (e.g. 0.01 % for 30 days) leaves
+    floating-point residue of ~1e-20 in the deviation, which would turn noise into a z-score."""
     if len(window) < 2:
         return math.nan
+    mean = float(window.mean())
     std = float(window.std(ddof=1))
-    if std == 0 or not math.isfinite(std):
+    if not math.isfinite(std) or std <= _PINNED_RELATIVE * max(abs(mean), _TINY_RATE):
         return math.nan
-    return (current - float(window.mean())) / std
+    return (current - mean) / std
 
 
 def funding_payment(position_value: Money, rate: Money, side: str) -> Money:
