@@ -12,7 +12,10 @@ from algotrading.cli.db import db
 from algotrading.cli.exchange import exchange
 from algotrading.cli.funding import funding
 from algotrading.cli.market import market
+from algotrading.cli.paper import paper
+from algotrading.cli.run import run_group
 from algotrading.cli.sim import sim
+from algotrading.cli.strategies import strategies
 from algotrading.cli.stream import stream
 from algotrading.cli.universe import universe
 from algotrading.errors import AppError
@@ -35,6 +38,9 @@ cli.add_command(funding)
 cli.add_command(universe)
 cli.add_command(stream)
 cli.add_command(sim)
+cli.add_command(run_group)
+cli.add_command(strategies)
+cli.add_command(paper)
 
 
 def main(argv: list[str] | None = None) -> int:

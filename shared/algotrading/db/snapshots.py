@@ -91,3 +91,27 @@ def load_equity_curve(
     times = np.array([r.time_ms for r in rows], dtype=np.int64)
     equity = np.array([float(r.equity) for r in rows], dtype=np.float64)
     return times, equity
+
+
+def load_equity_curves(
+    conn: psycopg.Connection, account_id: int, end_ms: int | None = None
+) -> dict[str, tuple[I64, F64]]:
+    """(times, live equity) of every scope up to `end_ms`, in one query (the equity tracker
+    refreshes the metrics of all scopes at each snapshot)."""
+    get_account(conn, account_id)
+    hi = None if end_ms is None else ms_to_datetime(end_ms)
+    rows = conn.execute(
+        "SELECT scope, snapshot_time, equity FROM portfolio_snapshots"
+        " WHERE trading_account_id = %s AND (%s::timestamptz IS NULL OR snapshot_time <="
+        " %s::timestamptz) ORDER BY scope, snapshot_time",
+        (account_id, hi, hi),
+    ).fetchall()
+    grouped: dict[str, tuple[list[int], list[float]]] = {}
+    for scope, time, equity in rows:
+        times, values = grouped.setdefault(scope, ([], []))
+        times.append(datetime_to_ms(time))
+        values.append(float(equity))
+    return {
+        scope: (np.array(t, dtype=np.int64), np.array(v, dtype=np.float64))
+        for scope, (t, v) in grouped.items()
+    }

@@ -1,0 +1,113 @@
+"""`algo paper replay`: run the executor over recorded data on the stepped simulator with a
+paper account, and write every signal, order, trade and snapshot as JSON (docs/EXECUTION.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import click
+
+from algotrading.cli.data import data_dir_option
+from algotrading.cli.run import parse_at
+from algotrading.errors import AppError
+from algotrading.settings import get_settings
+
+
+class PaperFlagError(AppError):
+    """A flag of `algo paper replay` is invalid."""
+
+
+@click.group()
+def paper() -> None:
+    """Paper trading on recorded data."""
+
+
+@paper.command()
+@data_dir_option
+@click.option("--start", "start_text", required=True, help="First close (ISO 8601 or epoch ms).")
+@click.option("--end", "end_text", required=True, help="Last close (ISO 8601 or epoch ms).")
+@click.option(
+    "--capital",
+    "capital_text",
+    default="10000",
+    show_default=True,
+    help="Starting capital of the paper account and the simulator wallet (USDT).",
+)
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write signals, orders, trades and snapshots here.",
+)
+@click.option(
+    "--name",
+    default="paper-replay",
+    show_default=True,
+    help="Paper account name (an earlier replay's account of this name is replaced).",
+)
+@click.option(
+    "--strategy-config",
+    "config_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help='JSON {"scalper": {"params": {...}, "symbols": [...]}}.',
+)
+def replay(
+    data_dirs: tuple[Path, ...], start_text: str, end_text: str, capital_text: str,
+    json_file: Path | None, name: str, config_file: Path | None,
+) -> None:  # fmt: skip
+    """Evaluate and snapshot at every 15-minute close from --start to --end on the simulator."""
+    from algotrading.local.paper_replay import ReplayConfig, check
+    from algotrading.local.paper_replay import replay as run_replay
+
+    settings = get_settings()
+    dirs = data_dirs or ((settings.data_dir,) if settings.data_dir else ())
+    start, end = parse_at(start_text, "--start"), parse_at(end_text, "--end")
+    config = ReplayConfig(
+        dirs, start, end, _capital(capital_text), name, _strategy_config(config_file)
+    )
+    check(config)
+    from algotrading.execution import closes_between
+
+    total = len(list(closes_between(config.start_ms, config.end_ms)))
+    if settings.secrets_key is None:
+        click.echo("ALGO_SECRETS_KEY is not set: using an ephemeral key for this replay", err=True)
+    with click.progressbar(length=total, label="replaying", file=sys.stderr,
+                           show_pos=True) as bar:  # fmt: skip
+        outcome = run_replay(config, settings, progress=lambda _: bar.update(1))
+    report = outcome.report
+    click.echo(
+        f"account {outcome.account_id}: {outcome.closes} closes in {outcome.duration_s:.1f} s;"
+        f" {len(report['signals'])} signals, {len(report['orders'])} orders,"
+        f" {len(report['trades'])} trades; equity {report['final_equity']}"
+    )
+    if report["incomplete"]:
+        click.echo(f"incomplete evaluations: {', '.join(report['incomplete'])}", err=True)
+    if json_file is not None:
+        json_file.write_text(json.dumps(report | {"duration_s": outcome.duration_s}, indent=1))
+        click.echo(f"written: {json_file}")
+
+
+def _capital(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise PaperFlagError(f"--capital must be a number, got {text!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise PaperFlagError(f"--capital must be a positive number, got {text!r}")
+    return value
+
+
+def _strategy_config(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        loaded = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise PaperFlagError(f"--strategy-config {path}: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise PaperFlagError("--strategy-config must hold a JSON object of strategies")
+    return loaded

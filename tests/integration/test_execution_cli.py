@@ -1,0 +1,138 @@
+"""`algo run`, `algo strategies`, `algo paper replay`: results, and bad input as one line,
+exit 2, nothing written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from execution_support import (
+    ENTRY_CLOSE,
+    SCALPER_ENTRY,
+    make_account,
+    remove_test_accounts,
+    rows,
+    scalper_account,
+    sim_at,
+    use_secrets_key,
+)
+
+from algotrading.cli.main import main
+from algotrading.domain.timefmt import ms_to_iso
+
+TABLES = ("evaluations", "signals", "orders", "trades", "portfolio_state", "alerts")
+
+
+@pytest.fixture(autouse=True)
+def _remove_accounts(worker_db_url: str) -> Iterator[None]:
+    yield
+    remove_test_accounts(worker_db_url)
+
+
+def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def nothing_written(url: str, account: int) -> bool:
+    counts = [
+        rows(url, f"SELECT count(*) FROM {t} WHERE trading_account_id = %s", account)[0][0]
+        for t in TABLES
+    ]
+    return counts == [0] * len(TABLES)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "evaluate", "--account", "987654321", "--at", "2025-10-24T15:00:00Z"),
+        ("run", "evaluate", "--account", "{account}", "--at", "2025-10-24T15:07:00Z"),
+        ("run", "evaluate", "--account", "{account}", "--at", "yesterday-ish"),
+        ("run", "snapshot", "--account", "{account}", "--at", "2025-10-24T15:02:00Z"),
+        ("strategies", "pause", "grid", "--account", "{account}"),
+        ("strategies", "resume", "trend", "--account", "987654321"),
+        ("strategies", "list", "--account", "987654321"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(
+    use_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+    args: tuple[str, ...],
+) -> None:
+    use_secrets_key(monkeypatch)
+    account = make_account(use_database, "http://127.0.0.1:9", strategies={"scalper": {}})
+    code, out, err = run(capsys, *(a.format(account=account) for a in args))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert nothing_written(use_database, account)
+
+
+def test_evaluate_and_snapshot_from_the_command_line(
+    use_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    use_secrets_key(monkeypatch)
+    at = ms_to_iso(ENTRY_CLOSE)
+    with sim_at(ENTRY_CLOSE) as sim:
+        account = scalper_account(use_database, sim)
+        code, out, _ = run(capsys, "run", "evaluate", "--account", str(account), "--at", at,
+                           "--json")  # fmt: skip
+        result = json.loads(out)
+        code2, text, _ = run(capsys, "run", "evaluate", "--account", str(account), "--at", at)
+        code3, snap, _ = run(capsys, "run", "snapshot", "--account", str(account), "--at", at)
+    assert (code, code2, code3) == (0, 0, 0)
+    assert result["status"] == "done" and result["report"]["strategies"] == ["scalper", "carry"]
+    assert [o["purpose"] for o in result["report"]["orders"]] == ["entry"]
+    assert "already done" in text.splitlines()[0] and "entry_long" in text
+    assert "portfolio" in snap and "scalper" in snap
+
+
+def test_paper_replay_writes_signals_orders_trades_and_snapshots(
+    use_database: str, shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    config = tmp_path / "strategies.json"
+    config.write_text(
+        json.dumps(
+            {
+                "scalper": {"params": SCALPER_ENTRY, "symbols": ["BTCUSDT", "ETHUSDT"]},
+                "trend": {"enabled": False},
+                "carry": {"enabled": False},
+                "momentum": {"enabled": False},
+            }
+        )
+    )
+    out_file = tmp_path / "replay.json"
+    code, out, err = run(
+        capsys, "paper", "replay", "--data-dir", str(shared_data),
+        "--start", "2025-10-24T14:00:00Z", "--end", "2025-10-25T14:00:00Z",
+        "--capital", "20000", "--strategy-config", str(config), "--json", str(out_file),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "ephemeral key" in err
+    report = json.loads(out_file.read_text())
+    assert report["closes"] == 97 and report["evaluations"] == {
+        "done": 97, "failed": 0, "running": 0,
+    }  # fmt: skip
+    assert report["capital"] == "20000"
+    entries = [s for s in report["signals"] if s["decision"] == "accepted"]
+    assert entries[0]["bar_close_ms"] == ENTRY_CLOSE and entries[0]["symbol"] == "BTCUSDT"
+    assert {o["purpose"] for o in report["orders"]} >= {"entry"}
+    assert report["trades"][0]["status"] in ("open", "closed")
+    assert len(report["snapshots"]) == 97 * 5
+    portfolio = [s for s in report["snapshots"] if s["scope"] == "portfolio"]
+    assert report["final_equity"] == portfolio[-1]["equity"]
+    assert f"account {report['account_id']}: 97 closes" in out
+
+
+def test_paper_replay_bad_times_are_refused(
+    use_database: str, capsys: pytest.CaptureFixture
+) -> None:
+    code, out, err = run(
+        capsys, "paper", "replay", "--start", "2025-10-25T00:00:00Z", "--end", "2025-10-24",
+    )  # fmt: skip
+    assert code == 2 and out == "" and err.count("\n") == 1
+    code, _, err = run(capsys, "paper", "replay", "--start", "x", "--end", "2025-10-24")
+    assert code == 2 and err.startswith("error: --start:") and err.count("\n") == 1
