@@ -24,9 +24,11 @@ from algotrading.strategies.params import StrategyParams
 
 
 def test_the_four_strategies_and_their_reference_allocation() -> None:
-    assert list(STRATEGIES) == ["trend", "scalper", "carry", "momentum"]
+    """Plus ema_cross, the backtest's reference strategy: no allocation, never traded live."""
+    assert list(STRATEGIES) == ["trend", "scalper", "carry", "momentum", "ema_cross"]
     allocation = {name: cls.default_allocation_pct for name, cls in STRATEGIES.items()}
-    assert allocation == {"trend": 30.0, "scalper": 20.0, "carry": 20.0, "momentum": 30.0}
+    assert allocation == {"trend": 30.0, "scalper": 20.0, "carry": 20.0, "momentum": 30.0,
+                          "ema_cross": 0.0}  # fmt: skip
     assert sum(allocation.values()) == 100.0
     timeframes = {name: tuple(map(str, cls.timeframes)) for name, cls in STRATEGIES.items()}
     assert timeframes == {
@@ -34,11 +36,12 @@ def test_the_four_strategies_and_their_reference_allocation() -> None:
         "scalper": ("15m", "1h"),
         "carry": ("1h",),
         "momentum": ("1d",),
+        "ema_cross": ("15m",),
     }
 
 
 def test_unknown_strategy_lists_the_known_ones() -> None:
-    known = "unknown strategy 'grid'; known: trend, scalper, carry, momentum"
+    known = "unknown strategy 'grid'; known: trend, scalper, carry, momentum, ema_cross"
     with pytest.raises(StrategyConfigError, match=known):
         get_strategy("grid")
     assert get_strategy(" Trend ").id == "trend"

@@ -7,6 +7,7 @@ import sys
 import click
 
 from algotrading import __version__
+from algotrading.cli.backtest import backtest
 from algotrading.cli.data import data
 from algotrading.cli.db import db
 from algotrading.cli.exchange import exchange
@@ -38,6 +39,7 @@ cli.add_command(funding)
 cli.add_command(universe)
 cli.add_command(stream)
 cli.add_command(sim)
+cli.add_command(backtest)
 cli.add_command(run_group)
 cli.add_command(strategies)
 cli.add_command(paper)

@@ -13,6 +13,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import TypeVar
 
+import numpy as np
+import numpy.typing as npt
+
 TAKER_FEE_RATE = 0.00055
 """Bybit's base-tier taker fee on USDT perpetuals (0.055 %)."""
 MAKER_FEE_RATE = 0.0002
@@ -22,6 +25,8 @@ MAINTENANCE_MARGIN_RATE = 0.005
 
 Num = TypeVar("Num", float, Decimal)
 """Money arithmetic below works on floats (backtest) and on Decimals (the simulator's books)."""
+F64 = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,3 +207,66 @@ def _check_position(entry: float, leverage: float) -> None:
         raise ValueError(f"entry price must be positive, got {entry}")
     if leverage < 1:
         raise ValueError(f"leverage must be at least 1, got {leverage}")
+
+
+# --- Array forms, for the backtest engine --------------------------------------------------------
+# The backtest resolves thousands of fills at once; these are the rules above applied element-wise
+# to numpy arrays (tests/unit/test_backtest_fills.py checks them against the scalar functions).
+
+EXIT_NONE, EXIT_STOP_LOSS, EXIT_TAKE_PROFIT, EXIT_LIQUIDATION = 0, 1, 2, 3
+"""Codes of `resolve_exits`; `EXIT_KINDS[code]` is the `ExitKind` (None for no exit)."""
+EXIT_KINDS: tuple[ExitKind | None, ...] = (
+    None, ExitKind.STOP_LOSS, ExitKind.TAKE_PROFIT, ExitKind.LIQUIDATION,
+)  # fmt: skip
+
+
+def market_fill_prices(prices: F64, is_buy: Bools, slippage_bps: float) -> F64:
+    """`market_fill_price` without a tick, in float arithmetic: price x (1 ± bps / 10 000).
+
+    The scalar function computes in decimal from the price's shortest repr; this one in binary
+    floats, so the two can differ in the last two bits (relative 5e-16, far below any tick).
+    The backtest prices every market fill with this one, whichever walk found the fill, so its
+    results do not depend on the walk.
+    """
+    if slippage_bps < 0:
+        raise ValueError(f"slippage must not be negative, got {slippage_bps}")
+    factor = slippage_bps / 10_000.0
+    p = np.asarray(prices, dtype=np.float64)
+    return np.where(np.asarray(is_buy, dtype=bool), p * (1.0 + factor), p * (1.0 - factor))
+
+
+def resolve_exits(
+    sign: F64,
+    open_: F64,
+    high: F64,
+    low: F64,
+    stop_loss: F64,
+    take_profit: F64,
+    liquidation: F64,
+    bankruptcy: F64,
+) -> tuple[npt.NDArray[np.int8], F64]:
+    """`resolve_exit` element-wise: (exit code, price), code `EXIT_NONE` with a NaN price where
+    the bar triggers nothing. `sign` is +1 for a long, -1 for a short; a NaN level is an absent
+    one (`None` in the scalar function), a NaN bankruptcy price liquidates at the liquidation
+    price. The conditions are those of `resolve_exit`, tested in the same order."""
+    s = np.asarray(sign, dtype=np.float64)
+    has_stop, has_tp, has_liq = ~np.isnan(stop_loss), ~np.isnan(take_profit), ~np.isnan(liquidation)
+    long = s > 0
+    worst, best = np.where(long, low, high), np.where(long, high, low)
+    with np.errstate(invalid="ignore"):
+        stop_nearer = ~has_liq | (has_stop & (s * (stop_loss - liquidation) >= 0))
+        conditions = [
+            has_liq & (s * (open_ - liquidation) <= 0),
+            has_stop & (s * (open_ - stop_loss) <= 0),
+            has_tp & (s * (open_ - take_profit) >= 0),
+            has_stop & stop_nearer & (s * (worst - stop_loss) <= 0),
+            has_liq & (s * (worst - liquidation) <= 0),
+            has_tp & (s * (best - take_profit) >= 0),
+        ]
+    liq_price = np.where(np.isnan(bankruptcy), liquidation, bankruptcy)
+    codes = [EXIT_LIQUIDATION, EXIT_STOP_LOSS, EXIT_TAKE_PROFIT,
+             EXIT_STOP_LOSS, EXIT_LIQUIDATION, EXIT_TAKE_PROFIT]  # fmt: skip
+    prices = [liq_price, open_, open_, stop_loss, liq_price, take_profit]
+    code = np.select(conditions, codes, EXIT_NONE).astype(np.int8)
+    price = np.select(conditions, prices, np.nan)
+    return code, price

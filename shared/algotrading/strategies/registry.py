@@ -1,4 +1,5 @@
-"""The four strategies by id, built with an account's parameter overrides.
+"""The strategies by id, built with an account's parameter overrides: the portfolio's four and
+the reference `ema_cross`, which has no sleeve (`portfolio.allocation`) and so never trades live.
 
 `account_strategy_configs` stores per-account overrides as JSON under the strategy id; the
 executor, the backtest, the API and the CLI all come through `get_strategy`, so an unknown id or a
@@ -13,6 +14,7 @@ from typing import Any
 
 from algotrading.strategies.base import Strategy
 from algotrading.strategies.carry import CarryStrategy
+from algotrading.strategies.ema_cross import EmaCrossStrategy
 from algotrading.strategies.momentum import MomentumStrategy
 from algotrading.strategies.params import StrategyConfigError
 from algotrading.strategies.scalper import ScalperStrategy
@@ -24,6 +26,7 @@ STRATEGIES: Mapping[str, type[Strategy[Any]]] = MappingProxyType(
         ScalperStrategy.id: ScalperStrategy,
         CarryStrategy.id: CarryStrategy,
         MomentumStrategy.id: MomentumStrategy,
+        EmaCrossStrategy.id: EmaCrossStrategy,
     }
 )
 

@@ -1,0 +1,224 @@
+"""`algo backtest`: run a strategy over the data files, list and show stored runs."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from algotrading.backtest import (
+    BacktestConfig,
+    BacktestResult,
+    FileMarketData,
+    Sizing,
+    SizingMode,
+    progress_steps,
+    run_backtest,
+)
+from algotrading.backtest.metrics import PERCENT_METRICS, SUMMARY_METRICS
+from algotrading.backtest.report import write_report
+from algotrading.cli.data import data_dir_option, open_dataset
+from algotrading.cli.market import json_option, number_columns, user_errors
+from algotrading.cli.output import print_json, print_table
+from algotrading.db.backtests import insert_run, list_runs, load_run
+from algotrading.db.connection import connection
+from algotrading.domain.timefmt import ms_to_iso, parse_time
+from algotrading.errors import AppError
+from algotrading.strategies.registry import get_strategy
+
+
+@click.group()
+def backtest() -> None:
+    """Backtests: one strategy over history, with the live strategy code and fill model."""
+
+
+@backtest.command("run")
+@click.option("--strategy", "strategy_name", required=True, help="Strategy id (algo strategies).")
+@click.option("--symbols", help="Comma-separated symbols; default: the strategy's.")
+@click.option("--start", help="Start (ISO 8601, UTC); default: the first settled bar.")
+@click.option("--end", help="End (ISO 8601, UTC); default: the end of the data.")
+@data_dir_option
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="Strategy parameter override (JSON value); repeatable.")  # fmt: skip
+@click.option("--capital", type=float, default=10_000.0, show_default=True, help="USDT.")
+@click.option("--fee-bps", type=float, default=5.5, show_default=True, help="Taker fee.")
+@click.option("--slippage-bps", type=float, default=2.0, show_default=True)
+@click.option("--risk-pct", type=float, help="Size by risk: % of equity lost at the stop.")
+@click.option("--units", type=float, help="Size every entry at this fixed quantity.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the full result (schema: docs/BACKTESTING.md) to this file.")  # fmt: skip
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a self-contained HTML report to this file.")  # fmt: skip
+@click.option("--no-store", is_flag=True, help="Do not store the run in the database.")
+def run(
+    strategy_name: str,
+    symbols: str | None,
+    start: str | None,
+    end: str | None,
+    data_dirs: tuple[Path, ...],
+    params: tuple[str, ...],
+    capital: float,
+    fee_bps: float,
+    slippage_bps: float,
+    risk_pct: float | None,
+    units: float | None,
+    json_path: Path | None,
+    report_path: Path | None,
+    no_store: bool,
+) -> None:
+    """Run STRATEGY over its symbols and a span of the data files; store and summarize it."""
+    with user_errors():
+        overrides = parse_params(params)
+        strategy = get_strategy(strategy_name, overrides)
+        config = BacktestConfig(
+            strategy=strategy.id,
+            params=overrides,
+            symbols=None if symbols is None else tuple(symbols.split(",")),
+            start_ms=None if start is None else parse_time(start),
+            end_ms=None if end is None else parse_time(end),
+            capital=capital,
+            fee_rate=fee_bps / 10_000.0,
+            slippage_bps=slippage_bps,
+            sizing=_sizing(risk_pct, units),
+        )
+        market = FileMarketData(open_dataset(data_dirs))
+        count = len(config.symbols or strategy.default_symbols)
+        result = _run_with_progress(config, market, progress_steps(count))
+    _summary(result)
+    if json_path is not None:
+        json_path.write_text(json.dumps(result.to_json()), encoding="utf-8")
+        click.echo(f"result written to {json_path}")
+    if report_path is not None:
+        write_report(result, report_path)
+        click.echo(f"report written to {report_path}")
+    if not no_store:
+        with connection() as conn:
+            insert_run(conn, result)
+            conn.commit()
+        click.echo(f"stored as {result.run_id}")
+
+
+def _run_with_progress(
+    config: BacktestConfig, market: FileMarketData, steps: int
+) -> BacktestResult:
+    """A progress bar on a terminal (stderr); nothing when stderr is a pipe or a file, so an
+    error stays the one line a script can read."""
+    stderr = sys.stderr
+    if not stderr.isatty():
+        return run_backtest(config, market)
+    with click.progressbar(length=steps, label="backtest", file=stderr) as bar:
+        return run_backtest(config, market, progress=lambda _: bar.update(1))
+
+
+def parse_params(items: tuple[str, ...]) -> dict[str, Any]:
+    """KEY=VALUE pairs; the value is read as JSON (2, 2.5, true, "x"), else as a string."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise AppError(f"--param must be KEY=VALUE, got {item!r}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out[key.strip()] = value
+    return out
+
+
+def _sizing(risk_pct: float | None, units: float | None) -> Sizing | None:
+    if risk_pct is not None and units is not None:
+        raise AppError("choose one of --risk-pct and --units")
+    if risk_pct is not None:
+        return Sizing(SizingMode.RISK, risk_pct=risk_pct)
+    if units is not None:
+        return Sizing(SizingMode.UNITS, units=units)
+    return None
+
+
+def _summary(result: BacktestResult) -> None:
+    click.echo(
+        f"{result.run_id}  {result.strategy}  {', '.join(result.symbols)}  {result.interval}  "
+        f"{ms_to_iso(result.start_ms)} .. {ms_to_iso(result.end_ms)}"
+    )
+    metrics_table(result.metrics)
+
+
+def metrics_table(metrics: dict[str, Any]) -> None:
+    """Run metrics, and one column per symbol when there are several."""
+    per_symbol = metrics.get("per_symbol") or {}
+    columns = {"run": metrics, **(per_symbol if len(per_symbol) > 1 else {})}
+    rows = [[key, *(_cell(key, m.get(key)) for m in columns.values())] for key in SUMMARY_METRICS]
+    print_table(["metric", *columns], rows)
+
+
+def _cell(key: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if key in PERCENT_METRICS:
+        return f"{100 * float(value):.2f}%"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+    return str(value)
+
+
+@backtest.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@json_option
+def list_command(limit: int, as_json: bool) -> None:
+    """Stored runs, newest first."""
+    with connection() as conn:
+        runs = list_runs(conn, limit)
+    if as_json:
+        print_json([_run_dict(r) for r in runs])
+        return
+    rows = [
+        [r.run_id, ms_to_iso(r.created_ms), r.strategy, ",".join(r.symbols),
+         ms_to_iso(r.start_ms), ms_to_iso(r.end_ms), _cell("total_return", r.total_return),
+         _cell("sharpe", r.sharpe), _cell("max_drawdown", r.max_drawdown), r.trades]
+        for r in runs
+    ]  # fmt: skip
+    print_table(("id", "created", "strategy", "symbols", "start", "end", "return", "sharpe",
+                 "max dd", "trades"), rows)  # fmt: skip
+
+
+def _run_dict(r: Any) -> dict[str, Any]:
+    return {
+        "run_id": r.run_id, "created": ms_to_iso(r.created_ms), "strategy": r.strategy,
+        "symbols": list(r.symbols), "start": ms_to_iso(r.start_ms), "end": ms_to_iso(r.end_ms),
+        "initial_capital": r.initial_capital, "final_equity": r.final_equity,
+        "total_return": r.total_return, "sharpe": r.sharpe, "max_drawdown": r.max_drawdown,
+        "trades": r.trades,
+    }  # fmt: skip
+
+
+@backtest.command("show")
+@click.argument("run_id")
+@json_option
+def show(run_id: str, as_json: bool) -> None:
+    """One stored run: its metrics and trades (JSON: the full stored result)."""
+    with connection() as conn:
+        stored = load_run(conn, run_id)
+    if stored is None:
+        raise AppError(f"no backtest run {run_id!r}")
+    if as_json:
+        print_json(stored)
+        return
+    click.echo(
+        f"{stored['run_id']}  {stored['strategy']}  {', '.join(stored['symbols'])}  "
+        f"{stored['start']} .. {stored['end']}  capital {stored['initial_capital']:,.2f}"
+    )
+    metrics_table(stored["metrics"])
+    trades = stored["trades"]
+    click.echo(f"\n{len(trades)} trades")
+    headers = ("symbol", "side", "entry", "exit", "reason", "qty", "entry price", "exit price",
+               "pnl")  # fmt: skip
+    rows = [
+        [t["symbol"], t["side"], t["entry_time"], t["exit_time"] or "-",
+         t["exit_reason"] or "open", t["qty"], t["entry_price"], t["exit_price"], t["pnl"]]
+        for t in trades
+    ]  # fmt: skip
+    print_table(headers, number_columns(headers, rows, 5))
