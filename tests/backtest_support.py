@@ -23,10 +23,10 @@ from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles
 from algotrading.strategies.base import (
     MarketHistory,
+    PerSymbolStrategy,
     PositionPolicy,
     PositionSide,
     SignalFrame,
-    Strategy,
 )
 from algotrading.strategies.params import StrategyParams
 from algotrading.strategies.policy import FillTiming, PositionState, open_position, step
@@ -129,7 +129,7 @@ class _RefWalker:
             self.pending_entry = (i, 1 if long else -1)
 
 
-class ScriptedStrategy(Strategy[StrategyParams]):
+class ScriptedStrategy(PerSymbolStrategy[StrategyParams]):
     """A strategy whose signals are given: entry and exit flags per bar, a stop distance and a
     policy, on one timeframe, settled from the first bar. For hand-made fill cases through the
     whole engine (`backtest.simulate`)."""

@@ -8,6 +8,7 @@ has every rule and every interpretation.
 
 from algotrading.strategies.base import (
     MarketHistory,
+    PerSymbolStrategy,
     PositionPolicy,
     PositionSide,
     SignalFrame,
@@ -34,6 +35,7 @@ __all__ = [
     "ExitReason",
     "FillTiming",
     "MarketHistory",
+    "PerSymbolStrategy",
     "PositionPolicy",
     "PositionSide",
     "PositionState",

@@ -295,8 +295,8 @@ class Strategy(ABC, Generic[P]):
     """A strategy: identity, data needs, typed parameters, position policy and signals.
 
     Instances are immutable in practice: `with_overrides` returns a new one. Subclasses set the
-    class attributes and implement `warmup_bars`, `policy` and `symbol_signals` (or `signals`
-    when the rule is cross-sectional, as momentum's is).
+    class attributes and implement `warmup_bars`, `policy` and `signals` (per-symbol rules derive
+    from `PerSymbolStrategy` and implement `symbol_signals` instead).
     """
 
     id: ClassVar[str]
@@ -349,14 +349,21 @@ class Strategy(ABC, Generic[P]):
         """The same strategy with some parameters overridden (validated; this one unchanged)."""
         return type(self)(self.params.with_overrides(overrides))
 
+    @abstractmethod
     def signals(self, histories: Mapping[str, MarketHistory]) -> dict[str, SignalFrame]:
-        """One frame per symbol; per-symbol strategies compute each symbol on its own."""
+        """One frame per symbol, computed over each symbol's whole closed history."""
+
+
+class PerSymbolStrategy(Strategy[P]):
+    """A strategy whose rule looks at one symbol at a time (all but the cross-sectional ones)."""
+
+    def signals(self, histories: Mapping[str, MarketHistory]) -> dict[str, SignalFrame]:
         check_history_keys(histories)
         return {symbol: self.symbol_signals(h) for symbol, h in histories.items()}
 
+    @abstractmethod
     def symbol_signals(self, history: MarketHistory) -> SignalFrame:
-        """One symbol's frame (per-symbol strategies implement this)."""
-        raise NotImplementedError(f"{self.id} computes all symbols together; call signals()")
+        """One symbol's frame."""
 
 
 def check_history_keys(histories: Mapping[str, MarketHistory]) -> None:

@@ -16,7 +16,12 @@ from pydantic import Field, model_validator
 from algotrading.domain.intervals import DAY_MS, HOUR_MS, MINUTE_MS, Interval
 from algotrading.indicators import atr, get_indicator, rsi
 from algotrading.strategies.align import close_times
-from algotrading.strategies.base import MarketHistory, PositionPolicy, SignalFrame, Strategy
+from algotrading.strategies.base import (
+    MarketHistory,
+    PerSymbolStrategy,
+    PositionPolicy,
+    SignalFrame,
+)
 from algotrading.strategies.build import FrameBuilder
 from algotrading.strategies.funding_view import (
     ZSCORE_DAYS,
@@ -56,7 +61,7 @@ class CarryParams(StrategyParams):
         return self
 
 
-class CarryStrategy(Strategy[CarryParams]):
+class CarryStrategy(PerSymbolStrategy[CarryParams]):
     id = "carry"
     title = "Funding-rate carry"
     timeframes = (H1,)

@@ -22,7 +22,12 @@ from pydantic import Field, model_validator
 from algotrading.domain.intervals import Interval
 from algotrading.indicators import atr, ema, get_indicator
 from algotrading.strategies.align import close_times
-from algotrading.strategies.base import MarketHistory, PositionPolicy, SignalFrame, Strategy
+from algotrading.strategies.base import (
+    MarketHistory,
+    PerSymbolStrategy,
+    PositionPolicy,
+    SignalFrame,
+)
 from algotrading.strategies.build import FrameBuilder, crossed_above, crossed_below
 from algotrading.strategies.params import StrategyParams
 
@@ -46,7 +51,7 @@ class EmaCrossParams(StrategyParams):
         return self
 
 
-class EmaCrossStrategy(Strategy[EmaCrossParams]):
+class EmaCrossStrategy(PerSymbolStrategy[EmaCrossParams]):
     id = "ema_cross"
     title = "EMA cross (reference, not traded)"
     timeframes = (Interval.M15,)

@@ -28,9 +28,9 @@ from algotrading.strategies.align import align_candles, close_times, closed_coun
 from algotrading.strategies.base import (
     Bools,
     MarketHistory,
+    PerSymbolStrategy,
     PositionPolicy,
     SignalFrame,
-    Strategy,
     TakeProfitMode,
     TrailStart,
 )
@@ -87,7 +87,7 @@ class ScalperParams(StrategyParams):
         return self
 
 
-class ScalperStrategy(Strategy[ScalperParams]):
+class ScalperStrategy(PerSymbolStrategy[ScalperParams]):
     id = "scalper"
     title = "Mean-reversion scalper"
     timeframes = (M15, H1)

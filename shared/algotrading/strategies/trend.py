@@ -17,9 +17,9 @@ from algotrading.indicators import adx, atr, ema, get_indicator, rsi, volume_sma
 from algotrading.strategies.align import align_candles, close_times, closed_count
 from algotrading.strategies.base import (
     MarketHistory,
+    PerSymbolStrategy,
     PositionPolicy,
     SignalFrame,
-    Strategy,
     TakeProfitMode,
     TrailStart,
 )
@@ -67,7 +67,7 @@ class TrendParams(StrategyParams):
         return self
 
 
-class TrendStrategy(Strategy[TrendParams]):
+class TrendStrategy(PerSymbolStrategy[TrendParams]):
     id = "trend"
     title = "Multi-timeframe trend following"
     timeframes = (H4, D1)
