@@ -265,7 +265,8 @@ def test_unchanged_leverage_is_success(bybit: FakeBybit, exchange: BybitExchange
     body.update(retCode=110043, retMsg="Set leverage has not been modified.")  # adapted
     bybit.serve("/v5/market/instruments-info", instrument())
     bybit.serve("/v5/position/set-leverage", body, method="POST")
-    exchange.set_leverage("BTCUSDT", Decimal("10"))
+    exchange.set_leverage("BTCUSDT", Decimal("10"))  # 110043 must not raise
+    assert len(bybit.calls("/v5/position/set-leverage")) == 1  # and is not retried
 
 
 def test_stop_loss_take_profit_on_the_position(bybit: FakeBybit, exchange: BybitExchange) -> None:
