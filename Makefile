@@ -19,10 +19,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-local
 
+# The main job: the four-strategy portfolio backtest over the bundled data, stored, with its report.
 demo: $(VENV)/.installed-local
 	$(BIN)/algo db migrate
-	$(BIN)/algo db status
-	$(BIN)/algo data info
+	mkdir -p reports
+	$(BIN)/algo backtest portfolio --workers 2 --report reports/demo.html
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check shared functions infra layers tests
@@ -32,11 +33,13 @@ test: lint
 	$(BIN)/python -m pytest -n $(WORKERS) -q
 
 # Indicators on 1,000,000 bars against plain TA-Lib in the same run, resampler throughput, and the
-# backtest engine against backtesting.py and vectorbt on 100,000 real 15m bars.
+# backtest engine against backtesting.py and vectorbt on 100,000 real 15m bars; the portfolio
+# backtest on the bundled data and on 2x and 4x the data.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.bench_indicators
 	$(BIN)/python -m bench.bench_resample
 	$(BIN)/python -m bench.bench_backtest
+	$(BIN)/python -m bench.bench_portfolio
 
 clean-venv:
 	rm -rf $(VENV)

@@ -8,6 +8,7 @@ import click
 
 from algotrading import __version__
 from algotrading.cli.backtest import backtest
+from algotrading.cli.backtest_portfolio import portfolio
 from algotrading.cli.data import data
 from algotrading.cli.db import db
 from algotrading.cli.exchange import exchange
@@ -39,6 +40,7 @@ cli.add_command(funding)
 cli.add_command(universe)
 cli.add_command(stream)
 cli.add_command(sim)
+backtest.add_command(portfolio)
 cli.add_command(backtest)
 cli.add_command(run_group)
 cli.add_command(strategies)

@@ -1,0 +1,221 @@
+"""The combine step: the four sleeves on one capital, in time order, with the live rules.
+
+At every 15-minute close of the span (the executor's evaluation grid), in this order, as
+`algo paper replay` runs `evaluate` then `snapshot`:
+
+1. book what became known by this close: exit legs, funding settlements; positions that ended
+   leave the book;
+2. entries: the candidates whose signal bar closes now, strategies in the allocation table's
+   order (trend, scalper, carry, momentum), symbols in each strategy's order. A strategy already
+   holding the symbol holds; otherwise the entry is sized as the executor sizes it (risk % of
+   the sleeve's `sizing_capital` over the stop distance from the close, or momentum's weight)
+   and passed to `risk.validate` with the breaker states and the open book: the conflict
+   policy (a symbol held by one strategy is refused to the others), the risk caps and the
+   breakers (a paused sleeve or halted portfolio takes it on paper: shadow) are the live code;
+3. snapshot: every scope's equity (live, marked at the close) into `portfolio.breakers.evaluate`,
+   whose transitions are recorded; the states gate the next close's entries.
+
+A refused candidate leaves the strategy flat, so its next signal may enter (the unit computed
+every candidate's outcome). Everything runs in one process over inputs sorted by unit id and
+symbol, so the result does not depend on how the units were scheduled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from algotrading.backtest.portfolio.blobs import BlobStore
+from algotrading.backtest.portfolio.book import Candidate, Position, Sleeve, book_until, ledger_at
+from algotrading.backtest.portfolio.units import UnitResult
+from algotrading.domain.intervals import Interval
+from algotrading.execution.sizing import ZERO, dec, risk_quantity, stop_level, weight_quantity
+from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, AllocationTable
+from algotrading.portfolio.breakers import BreakerState, BreakerThresholds, evaluate
+from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
+from algotrading.strategies.base import Sizing
+from algotrading.strategies.registry import get_strategy
+
+GRID_MS = Interval("15m").ms
+
+
+@dataclass
+class Combined:
+    """What the combine step produced: curves on the grid, trades, transitions, decisions."""
+
+    times: np.ndarray
+    portfolio: np.ndarray
+    sleeves: dict[str, np.ndarray]
+    trades: list[dict[str, Any]]
+    transitions: list[dict[str, Any]]
+    decisions: dict[str, dict[str, int]]
+
+
+@dataclass
+class _State:
+    capital: float
+    allocation: AllocationTable
+    limits: RiskLimits
+    thresholds: BreakerThresholds
+    fee_rate: Decimal
+    sleeves: dict[str, Sleeve]
+    open: list[Position] = field(default_factory=list)
+    done: list[Position] = field(default_factory=list)
+    breakers: dict[str, BreakerState] = field(default_factory=dict)
+    transitions: list[dict[str, Any]] = field(default_factory=list)
+    decisions: dict[str, dict[str, int]] = field(default_factory=dict)
+    dirty: bool = True
+
+
+def load_candidates(
+    results: Sequence[UnitResult], blobs: BlobStore, params: dict[str, dict[str, Any]]
+) -> list[Candidate]:
+    """Every candidate of every unit, by (signal time, strategy order, symbol order)."""
+    out = []
+    order = sorted(results, key=lambda r: (STRATEGY_IDS.index(r.strategy), r.unit_id))
+    position = 0
+    for result in order:
+        leverage = get_strategy(result.strategy, params.get(result.strategy)).policy.leverage
+        for symbol, keys in result.symbols.items():
+            position += 1
+            trades, legs = blobs.get(keys["trades"]), blobs.get(keys["legs"])
+            flows, marks = blobs.get(keys["funding"]), blobs.get(keys["marks"])
+            rank = (STRATEGY_IDS.index(result.strategy), position)
+            for k in range(len(trades)):
+                out.append(Candidate(result.strategy, symbol, rank, trades[k],
+                                     legs[legs[:, 0] == k], flows[flows[:, 0] == k], marks,
+                                     leverage))  # fmt: skip
+    out.sort(key=lambda c: (float(c.row[0]), c.rank))
+    return out
+
+
+def combine(
+    candidates: list[Candidate],
+    capital: float,
+    start_ms: int,
+    end_ms: int,
+    fee_rate: float,
+    params: dict[str, dict[str, Any]],
+) -> Combined:
+    """Run the sleeves over the grid (module docstring)."""
+    sleeves = {s: Sleeve() for s in STRATEGY_IDS}
+    state = _State(capital, AllocationTable.default(), RiskLimits(fee_rate=dec(fee_rate)),
+                   BreakerThresholds(), dec(fee_rate), sleeves)  # fmt: skip
+    times = np.arange(start_ms, end_ms + 1, GRID_MS, dtype=np.int64)
+    curves = np.empty((len(times), 1 + len(STRATEGY_IDS)))
+    k = 0
+    for i, now in enumerate(times.tolist()):
+        _book(state, now)
+        while k < len(candidates) and candidates[k].row[0] <= now:
+            if candidates[k].row[0] == now:
+                _enter(state, candidates[k], now, params)
+            k += 1
+        curves[i] = _snapshot(state, now)
+    trades = [p.trade_row() for p in sorted(state.done + state.open, key=_trade_key)]
+    sleeves = {s: curves[:, j + 1] for j, s in enumerate(STRATEGY_IDS)}
+    return Combined(times, curves[:, 0], sleeves, trades, state.transitions, state.decisions)
+
+
+def _trade_key(p: Position) -> tuple[float, tuple[int, int]]:
+    return float(p.c.row[1]), p.c.rank
+
+
+def _book(state: _State, now: int) -> None:
+    still = []
+    for p in state.open:
+        before = (p.next_leg, p.next_flow)
+        book_until(p, state.sleeves[p.c.strategy], now)
+        state.dirty |= before != (p.next_leg, p.next_flow)
+        (still if p.held_until_ms > now or p.open_fraction > 1e-12 else state.done).append(p)
+    if len(still) != len(state.open) or state.open:
+        state.dirty = True
+    state.open = still
+
+
+def _count(state: _State, strategy: str, decision: str) -> None:
+    mine = state.decisions.setdefault(strategy, {})
+    mine[decision] = mine.get(decision, 0) + 1
+
+
+def _enter(state: _State, c: Candidate, now: int, params: dict[str, dict[str, Any]]) -> None:
+    if any(p.c.strategy == c.strategy and p.c.symbol == c.symbol for p in state.open):
+        return _count(state, c.strategy, "hold")
+    side = int(c.row[2])
+    price = dec(float(c.row[12]))
+    distance = dec(float(side * (c.row[3] - c.row[4])))
+    stop = stop_level(price, distance, side > 0)
+    if stop <= ZERO or (stop >= price if side > 0 else stop <= price):
+        return _count(state, c.strategy, "rejected:no_stop")
+    ledger = ledger_at(state.capital, state.allocation, state.sleeves, state.open, now)
+    raw = _quantity(state, c, ledger.sizing_capital(c.strategy), price, stop, params)
+    if raw <= ZERO:
+        return _count(state, c.strategy, "rejected:no_capital")
+    proposal = TradeProposal(c.strategy, c.symbol, "long" if side > 0 else "short", raw, price,
+                             stop, dec(c.leverage))  # fmt: skip
+    book = [p.as_risk_position(now) for p in state.open]
+    statuses = {scope: b.status for scope, b in state.breakers.items()}
+    verdict = validate(proposal, risk_context(ledger, book, statuses), state.limits)
+    if not verdict.accepted and not verdict.shadow:
+        return _count(state, c.strategy, f"rejected:{verdict.code}")
+    position = Position(c, float(verdict.qty), shadow=verdict.shadow)
+    fee = float(c.row[11]) * position.qty
+    state.sleeves[c.strategy].book(position.shadow, 0.0, fee, 0.0)
+    position.booked["fees"] += fee
+    state.open.append(position)
+    state.dirty = True
+    _count(state, c.strategy, "shadow" if verdict.shadow else "accepted")
+    return None
+
+
+def _quantity(
+    state: _State,
+    c: Candidate,
+    capital: Decimal,
+    price: Decimal,
+    stop: Decimal,
+    params: dict[str, dict[str, Any]],
+) -> Decimal:
+    """The executor's sizing (`execution.processor._quantity`)."""
+    policy = get_strategy(c.strategy, params.get(c.strategy)).policy
+    if policy.sizing is Sizing.WEIGHT:
+        weight = float(c.row[5])
+        if not np.isfinite(weight):
+            return ZERO
+        return weight_quantity(capital, dec(weight), dec(policy.leverage), price)
+    pct = policy.risk_per_trade_pct
+    risk_pct = dec(pct) if pct is not None else state.limits.max_risk_per_trade_pct
+    return risk_quantity(capital, risk_pct, price, stop, state.fee_rate)
+
+
+def _snapshot(state: _State, now: int) -> list[float]:
+    """Equities at this close; the breakers evaluated when anything could have moved them."""
+    unreal = {s: 0.0 for s in STRATEGY_IDS}
+    for p in state.open:
+        if not p.shadow:
+            unreal[p.c.strategy] += p.unrealized(now)
+    base = {s: state.capital * float(state.allocation.fraction(s)) for s in STRATEGY_IDS}
+    sleeves = [base[s] + v.gross - v.fees + v.funding + unreal[s]
+               for s, v in state.sleeves.items()]  # fmt: skip
+    if state.dirty:
+        ledger = ledger_at(state.capital, state.allocation, state.sleeves, state.open, now)
+        state.breakers, moved = evaluate(state.breakers, ledger.scope_equities(),
+                                         state.thresholds, now)  # fmt: skip
+        state.transitions.extend(_transition(t) for t in moved)
+        state.dirty = bool(state.open)
+    return [sum(sleeves), *sleeves]
+
+
+def _transition(t: Any) -> dict[str, Any]:
+    return {
+        "time_ms": t.time_ms, "scope": t.scope, "kind": str(t.kind),
+        "old_status": str(t.old_status), "new_status": str(t.new_status),
+        "equity": float(t.equity), "peak_equity": float(t.peak_equity),
+        "drawdown_pct": float(t.drawdown_pct), "reason": t.reason,
+    }  # fmt: skip
+
+
+__all__ = ["PORTFOLIO", "Combined", "combine", "load_candidates"]

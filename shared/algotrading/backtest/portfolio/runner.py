@@ -1,0 +1,131 @@
+"""A portfolio run end to end: plan, the units (in a local process pool), combine, figures.
+
+The pool is the local stand-in for the Step Functions Map state: each worker gets a unit's JSON
+spec and the blob store's location, returns the unit's JSON result. Results are put back in
+plan order before the combine step, so `--workers 1` and `--workers 4` give the same bytes.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from algotrading.backtest.config import BacktestInputError
+from algotrading.backtest.portfolio.analysis import correlated_drawdowns, correlation, metrics_of
+from algotrading.backtest.portfolio.blobs import LocalBlobStore
+from algotrading.backtest.portfolio.combine import GRID_MS, combine, load_candidates
+from algotrading.backtest.portfolio.config import PortfolioConfig
+from algotrading.backtest.portfolio.result import PortfolioResult
+from algotrading.backtest.portfolio.units import UnitResult, UnitSpec, plan, run_unit
+from algotrading.backtest.result import new_run_id
+from algotrading.portfolio.allocation import AllocationTable
+
+
+def work(spec: dict[str, Any], blob_dir: str) -> dict[str, Any]:
+    """One unit, JSON in and out: what a Step Functions task (or a pool worker) runs."""
+    return run_unit(UnitSpec.from_json(spec), LocalBlobStore(Path(blob_dir))).to_json()
+
+
+def run_units(specs: list[UnitSpec], blob_dir: str, workers: int) -> list[UnitResult]:
+    """The units' results in plan order, computed in `workers` processes (1: in this one)."""
+    if workers < 1:
+        raise BacktestInputError(f"--workers must be at least 1, got {workers}")
+    messages = [s.to_json() for s in specs]
+    if workers == 1:
+        done = [work(m, blob_dir) for m in messages]
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(messages) or 1)) as pool:
+            done = list(pool.map(work, messages, [blob_dir] * len(messages)))
+    return [UnitResult.from_json(d) for d in done]
+
+
+def run_portfolio(
+    config: PortfolioConfig,
+    workers: int = 1,
+    blob_dir: Path | None = None,
+    run_id: str | None = None,
+    created_ms: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PortfolioResult:
+    """Plan, run the units, combine; `blob_dir` None: a temporary directory."""
+    if workers < 1:
+        raise BacktestInputError(f"--workers must be at least 1, got {workers}")
+    specs = plan(config)
+    with tempfile.TemporaryDirectory(prefix="blobs-") as tmp:
+        root = str(blob_dir or tmp)
+        results = run_units(specs, root, workers)
+        _say(progress, f"{len(results)} units done")
+        return _finish(config, specs, results, LocalBlobStore(Path(root)), run_id, created_ms)
+
+
+def _finish(
+    config: PortfolioConfig,
+    specs: list[UnitSpec],
+    results: list[UnitResult],
+    blobs: LocalBlobStore,
+    run_id: str | None,
+    created_ms: int | None,
+) -> PortfolioResult:
+    params = {s: dict(config.spec(s).get("params") or {}) for s in ("trend", "scalper", "carry",
+                                                                    "momentum")}  # fmt: skip
+    firsts = [v["first_ms"] for r in results for v in r.symbols.values()]
+    if not firsts:
+        raise BacktestInputError("no strategy has a settled bar in the span: add earlier data")
+    start = config.start_ms if config.start_ms is not None else min(firsts)
+    start -= start % GRID_MS
+    end = specs[0].end_ms
+    done = combine(load_candidates(results, blobs, params), config.capital, start, end,
+                   config.fee_rate, params)  # fmt: skip
+    live = [t for t in done.trades if not t["shadow"]]
+    sleeve_metrics = {
+        s: metrics_of(done.times, curve, [t for t in live if t["strategy"] == s])
+        for s, curve in done.sleeves.items()
+    }
+    allocation = AllocationTable.default()
+    return PortfolioResult(
+        run_id=run_id or new_run_id(), created_ms=created_ms or int(time.time() * 1000),
+        start_ms=start, end_ms=end, initial_capital=config.capital,
+        allocation={s: float(p) for s, p in allocation.as_dict().items()},
+        units=[{"unit_id": s.unit_id, "strategy": s.strategy, "symbols": s.symbols,
+                "traded": sorted(r.symbols), "counts": r.counts}
+               for s, r in zip(specs, results, strict=True)],
+        assumptions=_assumptions(config, specs),
+        metrics=metrics_of(done.times, done.portfolio, live),
+        sleeve_metrics=sleeve_metrics,
+        correlation=correlation(done.times, done.sleeves),
+        correlated_drawdowns=correlated_drawdowns(done.times, done.sleeves, config.capital),
+        transitions=done.transitions, decisions=done.decisions, trades=done.trades,
+        times=done.times, equity=done.portfolio, sleeves=done.sleeves,
+    )  # fmt: skip
+
+
+def _assumptions(config: PortfolioConfig, specs: list[UnitSpec]) -> dict[str, Any]:
+    return {
+        "grid": "every 15m close: book exits and funding, entries, then breaker snapshot",
+        "fill_model": "algotrading.domain.fills (as the single-strategy backtest)",
+        "entry": "market at the next bar's open, slipped against the taker",
+        "sizing": "executor: risk % (or momentum weight) of sleeve sizing_capital from the "
+                  "signal close, capped by risk.validate; no lot step",
+        "conflicts": "risk.validate: a symbol held by one strategy is refused to the others",
+        "breakers": "portfolio.breakers.evaluate at every close, shadow track for paper trades",
+        "fee_rate": config.fee_rate, "slippage_bps": config.slippage_bps,
+        "data_dirs": list(config.data_dirs), "universe_dirs": list(config.universe_dirs),
+        "strategies": {s: dict(v) for s, v in sorted(config.strategies.items())},
+        "symbols": {s.strategy: [] for s in specs} | _symbols(specs),
+    }  # fmt: skip
+
+
+def _symbols(specs: list[UnitSpec]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for s in specs:
+        out.setdefault(s.strategy, []).extend(s.symbols)
+    return out
+
+
+def _say(progress: Callable[[str], None] | None, what: str) -> None:
+    if progress is not None:
+        progress(what)

@@ -1,0 +1,124 @@
+"""`algo backtest portfolio`: the four sleeves on one capital over the data files."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from algotrading.backtest.config import BacktestInputError
+from algotrading.backtest.metrics import PERCENT_METRICS, SUMMARY_METRICS
+from algotrading.backtest.portfolio import PortfolioConfig, PortfolioResult, run_portfolio
+from algotrading.backtest.portfolio_report import write_portfolio_report
+from algotrading.cli.data import data_dir_option
+from algotrading.cli.market import user_errors
+from algotrading.cli.output import print_table
+from algotrading.db.connection import connection
+from algotrading.db.portfolio_backtests import insert_portfolio_run
+from algotrading.domain.timefmt import ms_to_iso, parse_time
+from algotrading.portfolio.allocation import PORTFOLIO
+
+
+@click.command("portfolio")
+@click.option(
+    "--start", help="Start (ISO 8601, UTC); default: the first settled bar of any sleeve."
+)
+@click.option("--end", help="End (ISO 8601, UTC); default: the end of the data.")
+@data_dir_option
+@click.option("--universe-dir", "universe_dirs", multiple=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Data momentum ranks over (default: the --data-dir data).")  # fmt: skip
+@click.option("--capital", type=float, default=10_000.0, show_default=True, help="USDT.")
+@click.option("--workers", type=int, default=2, show_default=True,
+              help="Processes running the work units.")  # fmt: skip
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the full result (schema: docs/BACKTESTING.md).")  # fmt: skip
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a self-contained HTML report to this file.")  # fmt: skip
+@click.option("--strategy-config", "config_file",
+              type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help='JSON {"scalper": {"params": {...}, "symbols": [...], "enabled": true}}, '
+                   "as `algo paper replay` takes it.")  # fmt: skip
+@click.option("--no-store", is_flag=True, help="Do not store the run in the database.")
+def portfolio(
+    start: str | None,
+    end: str | None,
+    data_dirs: tuple[Path, ...],
+    universe_dirs: tuple[Path, ...],
+    capital: float,
+    workers: int,
+    json_path: Path | None,
+    report_path: Path | None,
+    config_file: Path | None,
+    no_store: bool,
+) -> None:
+    """Run trend, scalper, carry and momentum on one capital (30/20/20/30 sleeves) with the
+    live risk rules, conflict policy and circuit breakers; store and summarize it."""
+    with user_errors():
+        if workers < 1:
+            raise BacktestInputError(f"--workers must be at least 1, got {workers}")
+        config = PortfolioConfig(
+            data_dirs=tuple(str(d) for d in data_dirs),
+            universe_dirs=tuple(str(d) for d in universe_dirs),
+            start_ms=None if start is None else parse_time(start),
+            end_ms=None if end is None else parse_time(end),
+            capital=capital,
+            strategies=_strategy_config(config_file),
+        )
+        result = run_portfolio(config, workers, progress=_progress())
+    summary(result)
+    if json_path is not None:
+        json_path.write_text(result.dumps(), encoding="utf-8")
+        click.echo(f"result written to {json_path}")
+    if report_path is not None:
+        write_portfolio_report(result, report_path)
+        click.echo(f"report written to {report_path}")
+    if not no_store:
+        with connection() as conn:
+            insert_portfolio_run(conn, result)
+            conn.commit()
+        click.echo(f"stored as {result.run_id}")
+
+
+def _strategy_config(path: Path | None) -> dict[str, Any]:
+    """The per-strategy overrides file (the format `algo paper replay` reads)."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise BacktestInputError(f"--strategy-config {path}: not JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise BacktestInputError(f"--strategy-config {path}: expected an object per strategy")
+    return data
+
+
+def _progress() -> Any:
+    """Progress lines on a terminal only: piped, stderr carries only errors."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda what: click.echo(what, err=True)
+
+
+def summary(result: PortfolioResult) -> None:
+    click.echo(
+        f"{result.run_id}  portfolio  {ms_to_iso(result.start_ms)} .. {ms_to_iso(result.end_ms)}"
+        f"  capital {result.initial_capital:,.2f}  transitions {len(result.transitions)}"
+    )
+    columns = {PORTFOLIO: result.metrics, **result.sleeve_metrics}
+    rows = [[k, *(_cell(k, m.get(k)) for m in columns.values())] for k in SUMMARY_METRICS]
+    print_table(["metric", *columns], rows)
+
+
+def _cell(key: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if key in PERCENT_METRICS:
+        return f"{100 * float(value):.2f}%"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+    return str(value)
