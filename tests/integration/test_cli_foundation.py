@@ -92,12 +92,12 @@ def test_embedded_server_is_reused_and_stopped() -> None:
     # Outside pytest's temporary root: see tests/conftest.py for why.
     base = Path(tempfile.mkdtemp(prefix="algo-pg-"))
     try:
-        _reuse_and_stop(base / "pgd")
+        assert_reused_and_stopped(base / "pgd")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _reuse_and_stop(pgdata: Path) -> None:
+def assert_reused_and_stopped(pgdata: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["ALGO_PGDATA_DIR"] = str(pgdata)
     cmd = [sys.executable, "-m", "algotrading.cli.main", "db"]

@@ -91,24 +91,24 @@ def candles(shared_data: Path) -> Candles:
     return DataSet([shared_data]).candles("SOLUSDT", "1h")
 
 
-def close_enough(ours: np.ndarray, ref: np.ndarray, rtol: float, atol: float = 0.0) -> None:
+def assert_close_enough(ours: np.ndarray, ref: np.ndarray, rtol: float, atol: float = 0.0) -> None:
     np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
     np.testing.assert_allclose(ours, ref, rtol=rtol, atol=atol, equal_nan=True)
 
 
 def test_moving_averages_match_numpy(candles: Candles) -> None:
     c, v = candles.close, candles.volume
-    close_enough(ind.sma(c, 30), ref_sma(c, 30), 1e-11)
-    close_enough(ind.volume_sma(v, 20), ref_sma(v, 20), 1e-9)
+    assert_close_enough(ind.sma(c, 30), ref_sma(c, 30), 1e-11)
+    assert_close_enough(ind.volume_sma(v, 20), ref_sma(v, 20), 1e-9)
     for n in (9, 50):
-        close_enough(ind.ema(c, n), ref_ema(c, n), 1e-11)
+        assert_close_enough(ind.ema(c, n), ref_ema(c, n), 1e-11)
 
 
 def test_wilder_indicators_match_numpy(candles: Candles) -> None:
     h, lo, c = candles.high, candles.low, candles.close
     for n in (7, 14):
-        close_enough(ind.rsi(c, n), ref_rsi(c, n), 1e-10)
-        close_enough(ind.atr(h, lo, c, n), ref_wilder(ref_true_range(h, lo, c), n), 1e-10)
+        assert_close_enough(ind.rsi(c, n), ref_rsi(c, n), 1e-10)
+        assert_close_enough(ind.atr(h, lo, c, n), ref_wilder(ref_true_range(h, lo, c), n), 1e-10)
 
 
 def test_adx_converges_to_the_textbook_definition(candles: Candles) -> None:
@@ -117,7 +117,7 @@ def test_adx_converges_to_the_textbook_definition(candles: Candles) -> None:
     h, lo, c = candles.high, candles.low, candles.close
     ours, ref = ind.adx(h, lo, c, 14), ref_adx(h, lo, c, 14)
     settled = adx_min_history(14)
-    close_enough(ours[settled:], ref[settled:], 1e-8)
+    assert_close_enough(ours[settled:], ref[settled:], 1e-8)
     assert np.isnan(ours[:27]).all() and not np.isnan(ours[27])
     assert np.nanmax(np.abs(ours[27:settled] - ref[27:settled])) < 5.0
 
@@ -127,25 +127,25 @@ def test_bollinger_and_width_match_numpy(candles: Candles) -> None:
     mean = ref_sma(c, 20)
     std = _pad(windows(c, 20).std(axis=1), len(c))
     upper, middle, lower = ind.bollinger(c, 20, 2.0)
-    close_enough(middle, mean, 1e-12)
-    close_enough(upper, mean + 2 * std, 1e-11)
-    close_enough(lower, mean - 2 * std, 1e-11)
-    close_enough(ind.bb_width(c, 20, 2.0), 4 * std / mean, 1e-8)
+    assert_close_enough(middle, mean, 1e-12)
+    assert_close_enough(upper, mean + 2 * std, 1e-11)
+    assert_close_enough(lower, mean - 2 * std, 1e-11)
+    assert_close_enough(ind.bb_width(c, 20, 2.0), 4 * std / mean, 1e-8)
 
 
 def test_stoch_rsi_matches_numpy(candles: Candles) -> None:
     k, d = ind.stoch_rsi(candles.close, 14, 14, 3, 3)
     ref_k, ref_d = ref_stoch_rsi(candles.close, 14, 14, 3, 3)
-    close_enough(k, ref_k, 0, atol=1e-8)
-    close_enough(d, ref_d, 0, atol=1e-8)
+    assert_close_enough(k, ref_k, 0, atol=1e-8)
+    assert_close_enough(d, ref_d, 0, atol=1e-8)
     assert np.nanmin(k) == 0.0 and np.nanmax(k) <= 100.0
 
 
 def test_roc_and_realized_vol_match_numpy(candles: Candles) -> None:
     c = candles.close
     for n in (7, 30):
-        close_enough(ind.roc(c, n), _pad((c[n:] / c[:-n] - 1) * 100, len(c)), 1e-12)
-    close_enough(ind.realized_vol(c, 14, 365 * 24), ref_realized_vol(c, 14, 365 * 24), 1e-9)
+        assert_close_enough(ind.roc(c, n), _pad((c[n:] / c[:-n] - 1) * 100, len(c)), 1e-12)
+    assert_close_enough(ind.realized_vol(c, 14, 365 * 24), ref_realized_vol(c, 14, 365 * 24), 1e-9)
 
 
 def test_hand_checked_values() -> None:

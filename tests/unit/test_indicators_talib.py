@@ -24,29 +24,29 @@ def candles(request: pytest.FixtureRequest, shared_data: Path) -> Candles:
     return DataSet([folder]).candles(symbol, interval)
 
 
-def _same(ours: np.ndarray, theirs: np.ndarray) -> None:
+def assert_same(ours: np.ndarray, theirs: np.ndarray) -> None:
     np.testing.assert_array_equal(ours, theirs)
 
 
 def test_single_line_indicators_equal_talib(candles: Candles) -> None:
     c, h, lo, v = candles.close, candles.high, candles.low, candles.volume
-    _same(ind.sma(c, 50), talib.SMA(c, 50))
-    _same(ind.ema(c, 21), talib.EMA(c, 21))
-    _same(ind.rsi(c), talib.RSI(c, 14))
-    _same(ind.rsi(c, 7), talib.RSI(c, 7))
-    _same(ind.atr(h, lo, c), talib.ATR(h, lo, c, 14))
-    _same(ind.adx(h, lo, c), talib.ADX(h, lo, c, 14))
-    _same(ind.roc(c, 30), talib.ROC(c, 30))
-    _same(ind.volume_sma(v), talib.SMA(v, 20))
+    assert_same(ind.sma(c, 50), talib.SMA(c, 50))
+    assert_same(ind.ema(c, 21), talib.EMA(c, 21))
+    assert_same(ind.rsi(c), talib.RSI(c, 14))
+    assert_same(ind.rsi(c, 7), talib.RSI(c, 7))
+    assert_same(ind.atr(h, lo, c), talib.ATR(h, lo, c, 14))
+    assert_same(ind.adx(h, lo, c), talib.ADX(h, lo, c, 14))
+    assert_same(ind.roc(c, 30), talib.ROC(c, 30))
+    assert_same(ind.volume_sma(v), talib.SMA(v, 20))
 
 
 def test_bollinger_and_width_equal_talib(candles: Candles) -> None:
     c = candles.close
     upper, middle, lower = talib.BBANDS(c, 20, 2.0, 2.0, 0)
     for ours, theirs in zip(ind.bollinger(c), (upper, middle, lower), strict=True):
-        _same(ours, theirs)
+        assert_same(ours, theirs)
     wide_upper, wide_middle, wide_lower = talib.BBANDS(c, 20, 2.5, 2.5, 0)
-    _same(ind.bb_width(c, 20, 2.5), (wide_upper - wide_lower) / wide_middle)
+    assert_same(ind.bb_width(c, 20, 2.5), (wide_upper - wide_lower) / wide_middle)
 
 
 def test_stoch_rsi_is_tradingview_k_and_d(candles: Candles) -> None:
@@ -68,8 +68,8 @@ def test_stoch_rsi_is_tradingview_k_and_d(candles: Candles) -> None:
 def test_leading_nans_are_skipped_as_talib_does(candles: Candles) -> None:
     """An indicator of an indicator (an EMA of RSI) starts where its input starts."""
     line = ind.rsi(candles.close, 14)
-    _same(ind.ema(line, 9), talib.EMA(line, 9))
-    _same(ind.stoch_rsi(np.r_[np.nan, candles.close])[0][1:], ind.stoch_rsi(candles.close)[0])
+    assert_same(ind.ema(line, 9), talib.EMA(line, 9))
+    assert_same(ind.stoch_rsi(np.r_[np.nan, candles.close])[0][1:], ind.stoch_rsi(candles.close)[0])
 
 
 def test_realized_vol_is_talib_stddev_of_log_returns(candles: Candles) -> None:

@@ -150,7 +150,11 @@ def _summary(result: BacktestResult) -> None:
 def metrics_table(metrics: dict[str, Any]) -> None:
     """Run metrics, and one column per symbol when there are several."""
     per_symbol = metrics.get("per_symbol") or {}
-    columns = {"run": metrics, **(per_symbol if len(per_symbol) > 1 else {})}
+    print_metric_columns({"run": metrics, **(per_symbol if len(per_symbol) > 1 else {})})
+
+
+def print_metric_columns(columns: dict[str, dict[str, Any]]) -> None:
+    """The summary metrics as rows, one column per run, symbol or sleeve."""
     rows = [[key, *(_cell(key, m.get(key)) for m in columns.values())] for key in SUMMARY_METRICS]
     print_table(["metric", *columns], rows)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,12 +10,11 @@ from typing import Any
 import click
 
 from algotrading.backtest.config import BacktestInputError
-from algotrading.backtest.metrics import PERCENT_METRICS, SUMMARY_METRICS
 from algotrading.backtest.portfolio import PortfolioConfig, PortfolioResult, run_portfolio
 from algotrading.backtest.portfolio_report import write_portfolio_report
+from algotrading.cli.backtest import print_metric_columns
 from algotrading.cli.data import data_dir_option
 from algotrading.cli.market import user_errors
-from algotrading.cli.output import print_table
 from algotrading.db.connection import connection
 from algotrading.db.portfolio_backtests import insert_portfolio_run
 from algotrading.domain.timefmt import ms_to_iso, parse_time
@@ -109,16 +107,4 @@ def summary(result: PortfolioResult) -> None:
         f"{result.run_id}  portfolio  {ms_to_iso(result.start_ms)} .. {ms_to_iso(result.end_ms)}"
         f"  capital {result.initial_capital:,.2f}  transitions {len(result.transitions)}"
     )
-    columns = {PORTFOLIO: result.metrics, **result.sleeve_metrics}
-    rows = [[k, *(_cell(k, m.get(k)) for m in columns.values())] for k in SUMMARY_METRICS]
-    print_table(["metric", *columns], rows)
-
-
-def _cell(key: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if key in PERCENT_METRICS:
-        return f"{100 * float(value):.2f}%"
-    if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
-    return str(value)
+    print_metric_columns({PORTFOLIO: result.metrics, **result.sleeve_metrics})
