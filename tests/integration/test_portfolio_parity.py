@@ -8,15 +8,16 @@ and exit times and exit reasons, in the same order; prices equal under the fill 
 simulator's tick (the simulator rounds a fill against the taker to the tick, the backtest has
 no tick); the quantity equal after the executor's floor to the lot step (the backtest has no
 lot step). Tick and lot are the simulator's, derived from the bundled price level. A stop
-fills inside a bar: the backtest reports that bar's start as the exit time, the replay the
-time it recorded the close, which must lie within that bar; and the executor places its stop
-on the tick grid, so a stop's fill may differ from the backtest's rounded one by one tick."""
+fills inside a bar: the backtest (on 15-minute bars) names that bar's start as the exit time,
+the replay the simulator's execution time (the end of the 5-minute bar it hit in), which must
+lie within that bar; its price equals the backtest's stop, taken from the simulator's entry fill
+and rounded to the tick towards the entry, exactly as the executor rounds it before sending."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,18 @@ def test_replay_and_portfolio_backtest_trade_alike(
         assert_same_trade(r, b)
 
 
+def executor_stop(b: dict[str, Any], tick: float, long: bool) -> float:
+    """Where the executor's stop fills (no gap): the backtest's stop distance taken from the
+    simulator's entry fill, rounded to the tick towards the entry as `execution.sizing.round_stop`
+    does before it is sent."""
+    step = Decimal(repr(tick))
+    entry = Decimal(repr(round_to_tick(b["entry_price"], tick, long)))
+    distance = abs(Decimal(repr(b["entry_price"])) - Decimal(repr(b["stop"])))
+    level = entry - distance if long else entry + distance
+    rounding = ROUND_CEILING if long else ROUND_FLOOR
+    return float((level / step).to_integral_value(rounding=rounding) * step)
+
+
 def assert_same_trade(r: dict[str, Any], b: dict[str, Any]) -> None:
     """One replayed trade against the backtest's: identity and times exactly, prices and the
     quantity after the simulator's tick and lot step."""
@@ -81,10 +94,10 @@ def assert_same_trade(r: dict[str, Any], b: dict[str, Any]) -> None:
     else:  # intrabar: the backtest names the bar's start, the replay a time inside that bar
         assert exit_ms <= r["closed_ms"] <= exit_ms + BAR_MS
     assert float(r["entry_price"]) == pytest.approx(round_to_tick(b["entry_price"], tick, long))
-    exit_price = round_to_tick(b["exit_price"], tick, not long)
     if b["exit_reason"] in MARKET_EXITS:
-        assert float(r["exit_price"]) == pytest.approx(exit_price)
-    else:  # the executor's stop level is itself on the tick grid: one tick apart at most
-        assert abs(float(r["exit_price"]) - exit_price) <= tick * 1.000001
+        exit_price = round_to_tick(b["exit_price"], tick, not long)
+    else:
+        exit_price = executor_stop(b, tick, long)
+    assert float(r["exit_price"]) == pytest.approx(exit_price)
     floored = Decimal(repr(b["qty"])).quantize(lot, rounding=ROUND_FLOOR)
     assert Decimal(r["qty"]) == floored
