@@ -144,3 +144,13 @@ class ExchangeService(Protocol):
     def get_server_time(self) -> int:
         """The exchange's clock, UTC ms."""
         ...
+
+
+def without_open_candle(candles: Candles) -> Candles:
+    """Candles from `get_candles` with the newest row dropped.
+
+    Bybit's kline answer always ends with the candle in progress, so the rows before the newest
+    are the closed ones. Deciding it this way needs no clock: the exchange's server time is wall
+    time, which in a replay (the simulator) is not market time.
+    """
+    return candles.slice(0, max(0, len(candles) - 1))

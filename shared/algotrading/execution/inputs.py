@@ -29,7 +29,7 @@ import numpy as np
 
 from algotrading.domain.intervals import HOUR_MS, Interval
 from algotrading.domain.series import Candles, FundingHistory, OpenInterestSeries
-from algotrading.exchange.port import ExchangeService
+from algotrading.exchange.port import ExchangeService, without_open_candle
 from algotrading.market.candles import closed_only
 from algotrading.market.resample import bucket_start
 from algotrading.strategies.base import MarketHistory, Strategy
@@ -84,7 +84,7 @@ class MarketData:
     def _fetch(self, symbol: str, interval: Interval, close_ms: int, count: int) -> Candles:
         self.requests += 1
         raw = self.exchange.get_candles(symbol, interval, end_ms=close_ms, limit=count + 1)
-        return closed_only(raw.slice(0, max(0, len(raw) - 1)), interval, close_ms)
+        return closed_only(without_open_candle(raw), interval, close_ms)
 
     def _extend(
         self, symbol: str, interval: Interval, close_ms: int, known: Candles
@@ -98,7 +98,7 @@ class MarketData:
         raw = self.exchange.get_candles(
             symbol, interval, start_ms=start, end_ms=close_ms, limit=missing + 1
         )
-        new = closed_only(raw.slice(0, max(0, len(raw) - 1)), interval, close_ms)
+        new = closed_only(without_open_candle(raw), interval, close_ms)
         if not len(new) or int(new.start_ms[0]) != start:
             return None
         return _concat(known, new)

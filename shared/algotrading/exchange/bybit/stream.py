@@ -32,7 +32,7 @@ from algotrading.exchange.bybit.ws_messages import (
 )
 from algotrading.exchange.bybit.ws_socket import StreamSocket
 from algotrading.exchange.events import EventSink
-from algotrading.exchange.port import ExchangeService
+from algotrading.exchange.port import ExchangeService, without_open_candle
 from algotrading.exchange.types import ApiCredentials
 from algotrading.logs import get_logger, register_secret
 
@@ -223,18 +223,13 @@ class MarketStream:
                 self._connect(link, backfill=True)
 
     def _fetch_closed(self, symbol: str, interval: Interval, after_ms: int | None) -> Candles:
-        """Closed candles of `symbol` opening after `after_ms` (only the newest one when None).
-
-        Bybit's kline answer always ends with the candle in progress, so every row before the
-        newest is closed. This needs no clock: the exchange's server time is wall time, which in
-        a replay (the simulator) is not market time.
-        """
+        """Closed candles of `symbol` opening after `after_ms` (only the newest one when None)."""
         if after_ms is None:
             candles = self._rest.get_candles(symbol, interval, limit=2)
-            return candles.slice(0, max(0, len(candles) - 1)).slice(-1)
+            return without_open_candle(candles).slice(-1)
         start = after_ms + interval.ms
         candles = self._rest.get_candles(symbol, interval, start_ms=start, limit=BACKFILL_LIMIT)
-        return candles.slice(0, max(0, len(candles) - 1))
+        return without_open_candle(candles)
 
 
 def _subscribed(
