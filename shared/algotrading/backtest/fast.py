@@ -73,7 +73,7 @@ def walk_fixed(
     else:
         taken, hits, unusable = _chain_lazy(bars, c, levels)
     counts = {**candidates.counts, "entry_rows_unusable": unusable}
-    return _assemble(bars, c, levels, taken, hits[taken], counts, settings)
+    return assemble(bars, c, levels, taken, hits[taken], counts, settings)
 
 
 def fixed_levels(
@@ -227,7 +227,7 @@ def _chain_lazy(bars: Bars, c: Candidates, levels: Levels) -> tuple[I64, I64, in
     return np.asarray(taken, dtype=np.int64), hits, unusable
 
 
-def _assemble(
+def assemble(
     bars: Bars,
     c: Candidates,
     levels: Levels,

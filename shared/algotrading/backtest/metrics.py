@@ -10,6 +10,7 @@ a position still open at the end is in the equity (marked at the last close) and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -127,3 +128,14 @@ def ledger_of(
 
 def _iso(ms: int | None) -> str | None:
     return None if ms is None else ms_to_iso(ms)
+
+
+def format_metric(key: str, value: Any) -> str:
+    """One metric as people read it, in the CLI tables and the HTML report alike."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if key in PERCENT_METRICS:
+        return f"{100 * float(value):.2f}%"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
+    return str(value)

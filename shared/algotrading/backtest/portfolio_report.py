@@ -17,7 +17,7 @@ import numpy as np
 
 from algotrading.backtest.metrics import SUMMARY_METRICS
 from algotrading.backtest.portfolio.result import PortfolioResult
-from algotrading.backtest.report import _STYLE, _div, _format, _thin
+from algotrading.backtest.report import STYLE, figure_div, report_cell, thin_series
 from algotrading.backtest.result import plain
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.portfolio.allocation import PORTFOLIO
@@ -39,7 +39,7 @@ def render_portfolio(result: PortfolioResult) -> str:
         f"{ms_to_iso(result.end_ms)}, capital {result.initial_capital:,.2f} USDT, sleeves "
         + ", ".join(f"{s} {p:g} %" for s, p in result.allocation.items()) + ".</p>",
         "<h2>Metrics</h2>", metrics_html(result),
-        _div(equity_figure(result)),
+        figure_div(equity_figure(result)),
         "<h2>Breaker transitions</h2>", _rows_html(result.transitions, ("time_ms", "scope", "kind",
             "new_status", "drawdown_pct", "reason")),
         "<h2>Correlation of sleeve daily returns</h2>", _correlation_html(result.correlation),
@@ -52,7 +52,7 @@ def render_portfolio(result: PortfolioResult) -> str:
     ]  # fmt: skip
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f"<title>Portfolio backtest {html.escape(result.run_id)}</title><style>{_STYLE}</style>"
+        f"<title>Portfolio backtest {html.escape(result.run_id)}</title><style>{STYLE}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script></head>\n<body>\n'
         + "\n".join(parts) + "\n</body></html>\n"
     )  # fmt: skip
@@ -62,7 +62,8 @@ def metrics_html(result: PortfolioResult) -> str:
     columns = {PORTFOLIO: result.metrics, **result.sleeve_metrics}
     head = "".join(f"<th>{html.escape(c)}</th>" for c in ["metric", *columns])
     body = "".join(
-        f"<tr><td>{k}</td>" + "".join(f"<td>{_format(k, m.get(k))}</td>" for m in columns.values())
+        f"<tr><td>{k}</td>"
+        + "".join(f"<td>{report_cell(k, m.get(k))}</td>" for m in columns.values())
         + "</tr>"
         for k in SUMMARY_METRICS
     )  # fmt: skip
@@ -76,7 +77,7 @@ def equity_figure(result: PortfolioResult) -> Any:
     fig = go.Figure()
     curves = {PORTFOLIO: result.equity, **result.sleeves}
     for name, curve in curves.items():
-        x, y = _thin(result.times, curve)
+        x, y = thin_series(result.times, curve)
         fig.add_trace(go.Scatter(x=x, y=y, name=name, line={"width": 1.2}))
     for t in result.transitions:
         at = int(np.searchsorted(result.times, t["time_ms"], side="left"))

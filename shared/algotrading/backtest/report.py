@@ -17,13 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from algotrading.backtest.metrics import PERCENT_METRICS, SUMMARY_METRICS
+from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric
 from algotrading.backtest.result import BacktestResult, SymbolOutcome, plain
 from algotrading.backtest.trades import F64, I64
 from algotrading.domain.timefmt import ms_to_iso
 
 MAX_POINTS = 20_000
-_STYLE = """
+STYLE = """
 body { font-family: system-ui, sans-serif; margin: 24px; color: #222; }
 table { border-collapse: collapse; margin: 8px 0 24px; font-size: 13px; }
 th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
@@ -48,22 +48,22 @@ def render(result: BacktestResult) -> str:
         f"{ms_to_iso(result.end_ms)}, capital {result.initial_capital:,.2f} USDT.</p>",
         "<h2>Metrics</h2>",
         _metrics_table(result),
-        _div(_equity_figure(result)),
-        _div(_monthly_figure(result.metrics.get("monthly_returns", []))),
+        figure_div(_equity_figure(result)),
+        figure_div(_monthly_figure(result.metrics.get("monthly_returns", []))),
     ]
-    parts += [_div(_price_figure(o)) for o in result.outcomes.values()]
+    parts += [figure_div(_price_figure(o)) for o in result.outcomes.values()]
     assumptions = json.dumps(plain(result.assumptions), indent=2)
     parts += ["<h2>Assumptions</h2>", f"<pre>{html.escape(assumptions)}</pre>"]
     return (
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f"<title>Backtest {html.escape(result.run_id)}</title><style>{_STYLE}</style>"
+        f"<title>Backtest {html.escape(result.run_id)}</title><style>{STYLE}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script></head>\n<body>\n'
         + "\n".join(parts)
         + "\n</body></html>\n"
     )
 
 
-def _div(figure: Any) -> str:
+def figure_div(figure: Any) -> str:
     return str(figure.to_html(full_html=False, include_plotlyjs=False))
 
 
@@ -72,24 +72,14 @@ def _metrics_table(result: BacktestResult) -> str:
     head = "".join(f"<th>{html.escape(name)}</th>" for name in ["metric", *columns])
     rows = [
         f"<tr><td>{key}</td>"
-        + "".join(f"<td>{_format(key, m.get(key))}</td>" for m in columns.values())
+        + "".join(f"<td>{report_cell(key, m.get(key))}</td>" for m in columns.values())
         + "</tr>"
         for key in SUMMARY_METRICS
     ]
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _format(key: str, value: Any) -> str:
-    if value is None:
-        return "-"
-    if key in PERCENT_METRICS:
-        return f"{100 * float(value):.2f} %"
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.2f}"
-    return html.escape(str(value))
-
-
-def _thin(times: I64, values: F64) -> tuple[np.ndarray, F64]:
+def thin_series(times: I64, values: F64) -> tuple[np.ndarray, F64]:
     step = max(1, len(times) // MAX_POINTS + (len(times) % MAX_POINTS > 0))
     keep = np.arange(0, len(times), step)
     if len(times) and keep[-1] != len(times) - 1:
@@ -106,9 +96,9 @@ def _equity_figure(result: BacktestResult) -> Any:
     drawdown = np.where(peak > 0, equity / peak - 1.0, 0.0) * 100
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3],
                         subplot_titles=("Equity (USDT)", "Drawdown (%)"))  # fmt: skip
-    x, y = _thin(times, equity)
+    x, y = thin_series(times, equity)
     fig.add_trace(go.Scatter(x=x, y=y, name="equity", line={"width": 1.2}), row=1, col=1)
-    x, y = _thin(times, drawdown)
+    x, y = thin_series(times, drawdown)
     fig.add_trace(go.Scatter(x=x, y=y, name="drawdown", fill="tozeroy",
                              line={"width": 1, "color": "#c0392b"}), row=2, col=1)  # fmt: skip
     fig.update_layout(height=560, showlegend=False, margin={"t": 40, "b": 30})
@@ -137,7 +127,7 @@ def _price_figure(outcome: SymbolOutcome) -> Any:
     import plotly.graph_objects as go
 
     bars, w = outcome.bars, outcome.walked
-    x, y = _thin(bars.close_ms[bars.first :], bars.close[bars.first :])
+    x, y = thin_series(bars.close_ms[bars.first :], bars.close[bars.first :])
     fig = go.Figure(go.Scatter(x=x, y=y, name="close", line={"width": 1, "color": "#555"}))
     for side, name, symbol, color in ((1, "long entry", "triangle-up", "#1e8449"),
                                       (-1, "short entry", "triangle-down", "#c0392b")):  # fmt: skip
@@ -152,3 +142,7 @@ def _price_figure(outcome: SymbolOutcome) -> Any:
     ))  # fmt: skip
     fig.update_layout(title=f"{w.symbol}: price and trades", height=420, margin={"t": 50, "b": 30})
     return fig
+
+
+def report_cell(key: str, value: Any) -> str:
+    return html.escape(format_metric(key, value))

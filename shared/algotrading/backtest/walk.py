@@ -78,14 +78,14 @@ def walk_stepped(
         except ValueError:  # a level the policy needs is unusable: no entry (as live)
             unusable, k = unusable + 1, k + 1
             continue
-        last = _step_position(out, frame, bars, policy, candidates, k, state, settings)
+        last = step_position(out, frame, bars, policy, candidates, k, state, settings)
         if last is None:
             break
         resume = last
     return out.build({**candidates.counts, "entry_rows_unusable": unusable})
 
 
-def _step_position(
+def step_position(
     out: TradeBuilder,
     frame: SignalFrame,
     bars: Bars,

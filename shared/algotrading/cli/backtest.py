@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from algotrading.backtest import (
     progress_steps,
     run_backtest,
 )
-from algotrading.backtest.metrics import PERCENT_METRICS, SUMMARY_METRICS
+from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric
 from algotrading.backtest.report import write_report
 from algotrading.cli.data import data_dir_option, open_dataset
 from algotrading.cli.market import json_option, number_columns, user_errors
@@ -155,18 +154,11 @@ def metrics_table(metrics: dict[str, Any]) -> None:
 
 def print_metric_columns(columns: dict[str, dict[str, Any]]) -> None:
     """The summary metrics as rows, one column per run, symbol or sleeve."""
-    rows = [[key, *(_cell(key, m.get(key)) for m in columns.values())] for key in SUMMARY_METRICS]
+    rows = [
+        [key, *(format_metric(key, m.get(key)) for m in columns.values())]
+        for key in SUMMARY_METRICS
+    ]
     print_table(["metric", *columns], rows)
-
-
-def _cell(key: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if key in PERCENT_METRICS:
-        return f"{100 * float(value):.2f}%"
-    if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
-    return str(value)
 
 
 @backtest.command("list")
@@ -181,8 +173,8 @@ def list_command(limit: int, as_json: bool) -> None:
         return
     rows = [
         [r.run_id, ms_to_iso(r.created_ms), r.strategy, ",".join(r.symbols),
-         ms_to_iso(r.start_ms), ms_to_iso(r.end_ms), _cell("total_return", r.total_return),
-         _cell("sharpe", r.sharpe), _cell("max_drawdown", r.max_drawdown), r.trades]
+         ms_to_iso(r.start_ms), ms_to_iso(r.end_ms), format_metric("total_return", r.total_return),
+         format_metric("sharpe", r.sharpe), format_metric("max_drawdown", r.max_drawdown), r.trades]
         for r in runs
     ]  # fmt: skip
     print_table(("id", "created", "strategy", "symbols", "start", "end", "return", "sharpe",

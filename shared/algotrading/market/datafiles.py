@@ -86,7 +86,7 @@ class DataSet:
             paths = self._klines.get((symbol, iv.value))
             if not paths:
                 raise DataFileError(f"no {iv.value} klines for {symbol} in {self._where()}")
-            times, values = _merge(paths, KLINE_HEADER)
+            times, values = merge_tables(paths, KLINE_HEADER)
             self._candle_cache[key] = Candles(times, *(values[:, i].copy() for i in range(6)))
         return self._candle_cache[key]
 
@@ -95,7 +95,7 @@ class DataSet:
         paths = self._funding.get((symbol, ""))
         if not paths:
             raise DataFileError(f"no funding history for {symbol} in {self._where()}")
-        times, values = _merge(paths, FUNDING_HEADER)
+        times, values = merge_tables(paths, FUNDING_HEADER)
         return FundingHistory(times, values[:, 0].copy())
 
     def inventory(self) -> list[SeriesInfo]:
@@ -123,7 +123,7 @@ def _info(kind: str, symbol: str, interval: Interval | None, times: np.ndarray) 
     return SeriesInfo(kind, symbol, value, first, last, len(times), gaps)
 
 
-def _merge(paths: list[Path], header: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def merge_tables(paths: list[Path], header: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     parts = [read_table(path, header) for path in paths]
     if len(parts) == 1:
         return parts[0]

@@ -15,7 +15,7 @@ from pathlib import Path
 from algotrading.domain.intervals import Interval
 from algotrading.domain.series import OpenInterestSeries
 from algotrading.errors import DataFileError
-from algotrading.market.datafiles import _merge
+from algotrading.market.datafiles import merge_tables
 
 OPEN_INTEREST_HEADER = ("timestamp_ms", "open_interest")
 _NAME = re.compile(r"^(?P<symbol>[A-Z0-9]+)_(?P<interval>[0-9]+[a-zA-Z])\.csv\.gz$")
@@ -45,5 +45,5 @@ class OpenInterestFiles:
         found = sorted((iv.ms, iv) for s, iv in self._paths if s == symbol)
         if not found:
             return None
-        times, values = _merge(self._paths[(symbol, found[0][1])], OPEN_INTEREST_HEADER)
+        times, values = merge_tables(self._paths[(symbol, found[0][1])], OPEN_INTEREST_HEADER)
         return OpenInterestSeries(times, values[:, 0].copy())

@@ -20,7 +20,7 @@ from algotrading.backtest.candidates import Candidates, WalkSettings, find_candi
 from algotrading.backtest.funding import FundingFlows, funding_flows
 from algotrading.backtest.pnl import UnitResults, unit_results
 from algotrading.backtest.trades import REASON_CODE, Bars, TradeBuilder, WalkedTrades
-from algotrading.backtest.walk import _step_position, is_fixed_level
+from algotrading.backtest.walk import is_fixed_level, step_position
 from algotrading.domain.series import FundingHistory
 from algotrading.strategies.base import PositionPolicy, PositionSide, SignalFrame
 from algotrading.strategies.policy import open_position
@@ -81,7 +81,7 @@ def _fixed(
     )
     taken = np.flatnonzero(levels.usable).astype(np.int64)
     counts = {**c.counts, "entry_rows_unusable": int(len(c) - len(taken))}
-    return fast._assemble(bars, c, levels, taken, hits[taken], counts, settings)
+    return fast.assemble(bars, c, levels, taken, hits[taken], counts, settings)
 
 
 def _stepped(
@@ -97,7 +97,7 @@ def _stepped(
         except ValueError:  # a level the policy needs is unusable: no entry (as live)
             unusable += 1
             continue
-        _step_position(out, frame, bars, policy, c, k, state, settings)
+        step_position(out, frame, bars, policy, c, k, state, settings)
     return out.build({**c.counts, "entry_rows_unusable": unusable})
 
 
