@@ -202,6 +202,20 @@ def resolve_exit(
     return None
 
 
+def trigger_fill_price(rising: bool, trigger: float, bar: Bar) -> float | None:
+    """Where a conditional market order (a stop order) fills in `bar`, or None if it stays put.
+
+    `rising` (Bybit's triggerDirection 1) fires when the price rises to `trigger`, falling
+    (direction 2) when it falls to it. Once fired it is a market exit like a position's
+    take-profit, so it gets exactly that rule from `resolve_exit` (a long's take-profit is a
+    level above, a short's one below): a bar that opens at or past the level (a gap) fills at
+    the open, one that only reaches it intrabar fills at the level itself. Sharing the rule
+    keeps a stop order and a position stop at the same level filling at the same price.
+    """
+    found = resolve_exit(rising, bar, take_profit=trigger)
+    return None if found is None else found.price
+
+
 def _check_position(entry: float, leverage: float) -> None:
     if entry <= 0:
         raise ValueError(f"entry price must be positive, got {entry}")

@@ -1,9 +1,10 @@
 """The exchange core: accounts and the market at one sim time, moved forward bar by bar.
 
 `advance_to(t)` replays every finest bar that closes and every funding settlement that falls in
-(now, t], in time order: position exits (stop, take-profit, liquidation), resting limit orders,
-funding. Each change is queued as a private WebSocket event for its account. All calls happen
-on the server's event-loop thread; the lock only guards readers on other threads (tests).
+(now, t], in time order: position exits (stop, take-profit, liquidation), then resting limit
+orders and conditional (stop) orders, then funding. Each change is queued as a private WebSocket
+event for its account. All calls happen on the server's event-loop thread; the lock only guards
+readers on other threads (tests).
 """
 
 from __future__ import annotations
@@ -163,7 +164,8 @@ class Engine:
             self.cancel_all(account, order.symbol, "CancelByReduceOnly", reduce_only=True)
 
     def cancel(self, account: Account, order: Order, cancel_type: str, reason: str = "") -> None:
-        order.status = "Cancelled"
+        """End an order; one that never fired ends `Deactivated`, as Bybit shows it."""
+        order.status = "Deactivated" if order.status == "Untriggered" else "Cancelled"
         order.cancel_type = cancel_type
         if reason:
             order.reject_reason = reason
@@ -210,6 +212,8 @@ class Engine:
         return sorted(busy)
 
     def _on_bar(self, symbol: str, index: int) -> None:
+        """Position exits first (a bar that hits the stop closes the position before any order of
+        the symbol is looked at), then the armed orders in the order they were placed."""
         start, o, h, low, c = self.market.tapes[symbol].bar(index)
         bar = fills.Bar(o, h, low, c)
         for account in self.accounts.values():
@@ -217,9 +221,13 @@ class Engine:
             if position is not None and position.open and position.watch_from_ms <= start:
                 self._check_exit(account, position, bar)
             for order in account.active_orders(symbol):
-                if order.order_type != "Limit" or order.armed_ms > start:
+                if not order.active or order.armed_ms > start:  # an earlier fill may have ended it
                     continue
-                if fills.limit_touched(order.is_buy, float(order.price), bar):
+                if order.status == "Untriggered":
+                    self._check_trigger(account, order, bar)
+                elif order.order_type == "Limit" and fills.limit_touched(
+                    order.is_buy, float(order.price), bar
+                ):
                     self._fill_resting(account, order)
 
     def _check_exit(self, account: Account, position: Position, bar: fills.Bar) -> None:
@@ -260,16 +268,46 @@ class Engine:
         self.fill(account, order, position.size, level, is_maker=False, exec_type=exec_type)
 
     def _fill_resting(self, account: Account, order: Order) -> None:
-        qty = order.leaves_qty
-        if order.reduce_only:
+        qty = self._reducible_qty(account, order)
+        if qty is not None:
+            self.fill(account, order, qty, order.price, is_maker=True)
+
+    def _check_trigger(self, account: Account, order: Order, bar: fills.Bar) -> None:
+        """Fire a conditional order the bar reaches and fill it as a taker at once, at the level
+        or at a gapped open (no slippage, as a position stop). Margin is checked only now, as
+        none was held while it waited; an order that cannot be funded is cancelled."""
+        rising = order.trigger_direction == 1
+        found = fills.trigger_fill_price(rising, float(order.trigger_price), bar)
+        if found is None:
+            return
+        qty = self._reducible_qty(account, order)  # ends it Deactivated if it can reduce nothing
+        if qty is None:
+            return
+        price = dec(found)
+        order.status, order.updated_ms = "Triggered", self.now_ms
+        self.emit_order(account, order)
+        if not order.reduce_only:
             position = self.position(account, order.symbol)
-            if not position.open or position.is_long == order.is_buy:
-                self.cancel(account, order, "CancelByReduceOnly")
+            need = books.required(position, order.is_buy, qty, price, books.fee_rate(False))
+            if need > books.available(account):
+                self.cancel(account, order, "UNKNOWN", "EC_Others")
                 return
-            if qty > position.size:
-                order.qty = order.cum_exec_qty + position.size
-                qty = position.size
-        self.fill(account, order, qty, order.price, is_maker=True)
+        self.fill(account, order, qty, price, is_maker=False)
+
+    def _reducible_qty(self, account: Account, order: Order) -> Decimal | None:
+        """What an order may trade now: all it has left, except that a reduce-only order is cut
+        to the position it reduces, and cancelled (None) when that position is gone or flipped."""
+        qty = order.leaves_qty
+        if not order.reduce_only:
+            return qty
+        position = self.position(account, order.symbol)
+        if not position.open or position.is_long == order.is_buy:
+            self.cancel(account, order, "CancelByReduceOnly")
+            return None
+        if qty > position.size:
+            order.qty = order.cum_exec_qty + position.size
+            qty = position.size
+        return qty
 
     def _on_funding(self, symbol: str, rate: float) -> None:
         mark = self.mark(symbol)

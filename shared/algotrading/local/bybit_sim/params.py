@@ -79,6 +79,17 @@ class Params:
             raise params_error(f"params error: {name} must be a finite number >= 0")
         return number
 
+    def tick_price(self, name: str, tick: Decimal) -> Decimal:
+        """A required price above 0 on the instrument's tick grid: limit and trigger prices get
+        the same check, so both are refused with the same words."""
+        price = self.decimal(name, required=True)
+        assert price is not None
+        if price <= 0:
+            raise params_error(f"params error: {name} must be greater than 0")
+        if price % tick != 0:
+            raise params_error(f"params error: {name} must be a multiple of tickSize {tick}")
+        return price
+
     def boolean(self, name: str) -> bool:
         value = self.raw.get(name)
         if value in (None, "", False, 0, "false", "0"):

@@ -7,6 +7,7 @@ A time window that is not given defaults as Bybit's does (7 days for orders and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from algotrading.local.bybit_sim.params import Params, page
 from algotrading.local.bybit_sim.state import Account, Order
 
 WEEK_MS = 7 * DAY_MS
+ORDER_FILTERS = ("Order", "StopOrder", "tpslOrder", "OcoOrder", "BidirectionalTpslOrder")
 OPEN_INTEREST_INTERVALS = {
     "5min": 5 * MINUTE_MS,
     "15min": 15 * MINUTE_MS,
@@ -170,13 +172,16 @@ def position_list(engine: Engine, account: Account, p: Params) -> dict[str, Any]
 
 
 def order_realtime(engine: Engine, account: Account, p: Params) -> dict[str, Any]:
-    """Active orders; by orderId/orderLinkId any recent order (as Bybit); openOnly=1/2 the
-    recently closed ones."""
+    """Active orders (untriggered conditional ones too); by orderId/orderLinkId any recent order
+    (as Bybit); openOnly=1/2 the recently closed ones; orderFilter narrows by kind."""
     p.category()
     open_only = p.integer("openOnly", 0, 0, 2)
     by_id = p.has("orderId") or p.has("orderLinkId")
+    kind = _kind_filter(p)
 
     def wanted(order: Order) -> bool:
+        if not kind(order):
+            return False
         return by_id or (order.active if open_only == 0 else not order.active)
 
     orders = _orders(account, p, wanted)[: 500 if open_only else None]
@@ -188,9 +193,10 @@ def order_history(engine: Engine, account: Account, p: Params) -> dict[str, Any]
     status = p.text("orderStatus")
     by_id = p.has("orderId") or p.has("orderLinkId")
     start, end = p.window(engine.now_ms, WEEK_MS, WEEK_MS)
+    kind = _kind_filter(p)
 
     def wanted(order: Order) -> bool:
-        if status is not None and order.status != status:
+        if (status is not None and order.status != status) or not kind(order):
             return False
         return by_id or start <= order.created_ms <= end
 
@@ -287,6 +293,20 @@ def _unified(p: Params, required: bool) -> None:
     account_type = p.text("accountType", required=required)
     if account_type not in (None, "UNIFIED"):
         raise params_error("accountType only support UNIFIED")
+
+
+def _kind_filter(p: Params) -> Callable[[Order], bool]:
+    """Bybit's `orderFilter`: `Order` ordinary orders, `StopOrder` conditional ones, absent
+    both. The spot-only kinds (TP/SL, OCO and bidirectional TP/SL orders) match nothing on
+    linear."""
+    kind = p.text("orderFilter", choices=ORDER_FILTERS)
+    if kind is None:
+        return lambda order: True
+    if kind == "Order":
+        return lambda order: not order.is_conditional
+    if kind == "StopOrder":
+        return lambda order: order.is_conditional
+    return lambda order: False
 
 
 def _orders(account: Account, p: Params, wanted: Any) -> list[Order]:

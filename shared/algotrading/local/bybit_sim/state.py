@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 ZERO = Decimal(0)
-ACTIVE_STATUSES = ("New", "PartiallyFilled")
+ACTIVE_STATUSES = ("New", "PartiallyFilled", "Untriggered", "Triggered")
+"""Orders that can still trade. A conditional order waits `Untriggered`; `Triggered` lasts only
+while the bar that fired it is being replayed (it is pushed, never seen by a REST request)."""
 T = TypeVar("T")
 
 
@@ -43,12 +45,20 @@ class Order:
     stop_order_type: str = ""
     create_type: str = "CreateByUser"
     trigger_price: Decimal = ZERO
+    trigger_direction: int = 0
+    """1 fires on a rise to `trigger_price`, 2 on a fall; 0 for every order that is not a
+    conditional order (snapshots written before conditional orders existed load as 0)."""
     take_profit: Decimal = ZERO
     stop_loss: Decimal = ZERO
 
     @property
     def is_buy(self) -> bool:
         return self.side == "Buy"
+
+    @property
+    def is_conditional(self) -> bool:
+        """A conditional (stop) order placed with a triggerPrice; position TP/SL exits are not."""
+        return self.trigger_direction != 0
 
     @property
     def active(self) -> bool:

@@ -3,6 +3,7 @@
 Validation mirrors Bybit's refusals (retCodes from its error table). A market order fills at once
 at the current price moved by the slippage (taker); a limit order that would cross fills at once
 as a taker, otherwise it rests and fills as a maker at its own price when a later bar reaches it.
+A conditional Market order (with a triggerPrice) waits untriggered; see `conditional`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from algotrading.domain import fills
-from algotrading.local.bybit_sim import books
+from algotrading.local.bybit_sim import books, conditional
 from algotrading.local.bybit_sim.engine import Engine
 from algotrading.local.bybit_sim.envelope import BybitError, dec, params_error
 from algotrading.local.bybit_sim.instruments import MIN_NOTIONAL, InstrumentInfo
@@ -21,6 +22,7 @@ from algotrading.local.bybit_sim.state import ZERO, Account, Order, Position
 
 _LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 _TIF = ("GTC", "IOC", "FOK", "PostOnly")
+_UNCHANGED = "The order remains unchanged as the parameters match the existing ones."
 
 
 def create_order(engine: Engine, account: Account, p: Params) -> dict[str, Any]:
@@ -30,22 +32,20 @@ def create_order(engine: Engine, account: Account, p: Params) -> dict[str, Any]:
     side = p.required_text("side", ("Buy", "Sell"))
     order_type = p.required_text("orderType", ("Market", "Limit"))
     _refuse_unsupported(p)
+    trigger = conditional.trigger_of(p, info, order_type)
     qty = _qty(p, info)
-    price = _limit_price(p, info) if order_type == "Limit" else ZERO
+    price = p.tick_price("price", info.tick) if order_type == "Limit" else ZERO
     tif = p.text("timeInForce", choices=_TIF) or "GTC"
     link_id = _link_id(p, account)
     reduce_only = p.boolean("reduceOnly") or p.boolean("closeOnTrigger")
     take_profit, stop_loss = _attached_tpsl(p, info)
     current = engine.price(symbol)
-    _check_level("takeProfit", take_profit, current, above=side == "Buy")
-    _check_level("stopLoss", stop_loss, current, above=side != "Buy")
-    position = engine.position(account, symbol)
-    if reduce_only:
-        if not position.open or position.is_long == (side == "Buy"):
-            raise BybitError(110017, "current position is zero, cannot fix reduce-only order qty")
-        qty = min(qty, position.size)
-    elif qty * (price or current) < MIN_NOTIONAL:
-        raise BybitError(110094, f"Order does not meet minimum order value {MIN_NOTIONAL}USDT")
+    if trigger is not None:
+        conditional.check_direction(trigger, current, info)
+    base = current if trigger is None else trigger.price  # a stop's TP/SL are set from its level
+    _check_level("takeProfit", take_profit, base, above=side == "Buy")
+    _check_level("stopLoss", stop_loss, base, above=side != "Buy")
+    qty = _checked_qty(engine, account, symbol, side, qty, price or base, reduce_only, trigger)
     order_fields: dict[str, Any] = {
         "order_link_id": link_id,
         "order_type": order_type,
@@ -56,6 +56,8 @@ def create_order(engine: Engine, account: Account, p: Params) -> dict[str, Any]:
         "take_profit": take_profit,
         "stop_loss": stop_loss,
     }
+    if trigger is not None:
+        return _ack(conditional.place(engine, account, symbol, side, qty, trigger, order_fields))
     if order_type == "Market":
         return _market(engine, account, symbol, side, qty, current, order_fields)
     return _limit(engine, account, symbol, side, qty, current, order_fields)
@@ -117,11 +119,15 @@ def amend_order(engine: Engine, account: Account, p: Params) -> dict[str, Any]:
     if order is None or not order.active:
         raise BybitError(110001, "order not exists or too late to replace")
     qty = _qty(p, info) if p.has("qty") else None
-    price = _limit_price(p, info) if p.has("price") else None
+    if order.is_conditional:
+        return _amend_conditional(engine, account, order, p, info, qty)
+    if p.has("triggerPrice"):
+        raise params_error("params error: triggerPrice can only be amended on a conditional order")
+    price = p.tick_price("price", info.tick) if p.has("price") else None
     if qty is None and price is None:
         raise params_error("params error: qty or price is required to amend")
     if (qty is None or qty == order.qty) and (price is None or price == order.price):
-        raise params_error("The order remains unchanged as the parameters match the existing ones.")
+        raise params_error(_UNCHANGED)
     if qty is not None and qty <= order.cum_exec_qty:
         raise BybitError(110064, "The modified qty cannot be less than or equal to the filled qty")
     order.qty = qty if qty is not None else order.qty
@@ -140,6 +146,26 @@ def amend_order(engine: Engine, account: Account, p: Params) -> dict[str, Any]:
     else:
         engine.emit_order(account, order)
         engine.emit_wallet(account)
+    return _ack(order)
+
+
+def _amend_conditional(
+    engine: Engine,
+    account: Account,
+    order: Order,
+    p: Params,
+    info: InstrumentInfo,
+    qty: Decimal | None,
+) -> dict[str, Any]:
+    """An untriggered conditional order: its triggerPrice and qty can change, it has no price."""
+    if p.has("price") and p.decimal("price"):
+        raise params_error("params error: a conditional Market order has no price to amend")
+    trigger_price = p.tick_price("triggerPrice", info.tick) if p.has("triggerPrice") else None
+    if qty is None and trigger_price is None:
+        raise params_error("params error: qty or triggerPrice is required to amend")
+    if (qty is None or qty == order.qty) and trigger_price in (None, order.trigger_price):
+        raise params_error(_UNCHANGED)
+    conditional.amend(engine, account, order, qty, trigger_price)
     return _ack(order)
 
 
@@ -223,8 +249,6 @@ def _find(account: Account, p: Params, symbol: str) -> Order | None:
 def _refuse_unsupported(p: Params) -> None:
     if p.integer("positionIdx", 0, 0, 2) != 0:
         raise params_error("params error: position idx not match position mode")
-    if p.has("triggerPrice"):
-        raise params_error("params error: conditional orders are not supported by the simulator")
     if p.has("isLeverage") and p.integer("isLeverage", 0, 0, 1):
         raise params_error("params error: isLeverage applies to spot only")
 
@@ -239,16 +263,6 @@ def _qty(p: Params, info: InstrumentInfo) -> Decimal:
     if qty > info.max_qty:
         raise params_error("The number of contracts exceeds maximum limit allowed")
     return qty
-
-
-def _limit_price(p: Params, info: InstrumentInfo) -> Decimal:
-    price = p.decimal("price", required=True)
-    assert price is not None
-    if price <= 0:
-        raise params_error("params error: price must be greater than 0")
-    if not info.on_tick(price):
-        raise params_error(f"params error: price must be a multiple of tickSize {info.tick}")
-    return price
 
 
 def _link_id(p: Params, account: Account) -> str:
@@ -283,6 +297,29 @@ def _check_level(name: str, level: Decimal, current: Decimal, above: bool) -> No
     if level and (level <= current if above else level >= current):
         where = "higher" if above else "lower"
         raise params_error(f"{name}:{level} set should be {where} than base_price:{current}")
+
+
+def _checked_qty(
+    engine: Engine,
+    account: Account,
+    symbol: str,
+    side: str,
+    qty: Decimal,
+    price: Decimal,
+    reduce_only: bool,
+    trigger: conditional.Trigger | None,
+) -> Decimal:
+    """A reduce-only order needs an opposite position (110017) and is cut to its size; a
+    conditional one is cut only when it fires, as the position may change until then. Any other
+    order must be worth 5 USDT at `price` (its limit, its trigger, or the current price)."""
+    if reduce_only:
+        position = engine.position(account, symbol)
+        if not position.open or position.is_long == (side == "Buy"):
+            raise BybitError(110017, "current position is zero, cannot fix reduce-only order qty")
+        return qty if trigger is not None else min(qty, position.size)
+    if qty * price < MIN_NOTIONAL:
+        raise BybitError(110094, f"Order does not meet minimum order value {MIN_NOTIONAL}USDT")
+    return qty
 
 
 def _taker_price(engine: Engine, symbol: str, is_buy: bool, current: Decimal) -> Decimal:
