@@ -85,7 +85,7 @@ def test_evaluate_and_snapshot_from_the_command_line(
         code3, snap, _ = run(capsys, "run", "snapshot", "--account", str(account), "--at", at)
     assert (code, code2, code3) == (0, 0, 0)
     assert result["status"] == "done" and result["report"]["strategies"] == ["scalper", "carry"]
-    assert [o["purpose"] for o in result["report"]["orders"]] == ["entry"]
+    assert [o["purpose"] for o in result["report"]["orders"]] == ["entry", "take_profit"]
     assert "already done" in text.splitlines()[0] and "entry_long" in text
     assert "portfolio" in snap and "scalper" in snap
 

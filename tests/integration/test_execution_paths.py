@@ -58,10 +58,11 @@ def test_a_repeated_evaluate_returns_the_first_result_and_places_nothing(
             first = evaluate(account, ENTRY_CLOSE, conn=conn, runtime=rt)
             before = written(worker_db_url, account)
             again = evaluate(account, ENTRY_CLOSE, conn=conn, runtime=rt)
-        assert len(sim.engine.accounts[KEY].orders) == 1
+        placed = list(sim.engine.accounts[KEY].orders.values())
+        assert [o.status for o in placed] == ["Filled", "Untriggered"]  # entry, resting partial
     assert (first.replayed, again.replayed) == (False, True)
     assert again.report == first.report and again.status == "done"
-    assert [o["purpose"] for o in first.report["orders"]] == ["entry"]
+    assert [o["purpose"] for o in first.report["orders"]] == ["entry", "take_profit"]
     assert written(worker_db_url, account) == before
 
 
@@ -204,9 +205,10 @@ def test_a_stop_loss_hit_at_the_exchange_is_settled_from_its_executions(
         " WHERE trading_account_id = %s ORDER BY id", account,
     )  # fmt: skip
     assert [o[:3] for o in orders] == [
-        ("entry", "scalper", "filled"), ("stop_loss", "scalper", "filled"),
-    ]  # fmt: skip
-    assert orders[1][3] == stop.order_id
+        ("entry", "scalper", "filled"), ("take_profit", "scalper", "cancelled"),
+        ("stop_loss", "scalper", "filled"),
+    ]  # fmt: skip  # the resting partial does not outlive its trade
+    assert orders[2][3] == stop.order_id
     assert [f["kind"] for f in later.report["reconciliation"]] == ["closed_at_exchange"]
     assert ("trade_stopped",) in rows(
         worker_db_url, "SELECT kind FROM alerts WHERE trading_account_id = %s", account

@@ -47,7 +47,12 @@ class Crash(BaseException):
 
 
 def sim_orders(sim: Any) -> list[Any]:
-    return list(sim.engine.accounts[KEY].orders.values())
+    """The account's orders at the simulator, the resting partial take-profit left out."""
+    return [o for o in sim.engine.accounts[KEY].orders.values() if not o.is_conditional]
+
+
+def resting_orders(sim: Any) -> list[Any]:
+    return [o for o in sim.engine.accounts[KEY].orders.values() if o.is_conditional]
 
 
 def test_fifty_concurrent_evaluates_place_one_order(
@@ -82,9 +87,13 @@ def test_fifty_concurrent_evaluates_place_one_order(
         assert [s["decision"] for s in entries] == ["accepted"]
         exchange_orders = sim_orders(sim)
         assert len(exchange_orders) == 1 and exchange_orders[0].order_link_id.startswith("SEL-")
-    stored = rows(worker_db_url, "SELECT order_link_id FROM orders WHERE trading_account_id = %s",
-                  account)  # fmt: skip
-    assert stored == [(exchange_orders[0].order_link_id,)]
+        (resting,) = resting_orders(sim)  # the partial take-profit, placed once as well
+        assert resting.order_link_id.startswith("SR-") and resting.status == "Untriggered"
+    stored = rows(
+        worker_db_url,
+        "SELECT order_link_id FROM orders WHERE trading_account_id = %s ORDER BY id", account,
+    )  # fmt: skip
+    assert stored == [(exchange_orders[0].order_link_id,), (resting.order_link_id,)]
     assert rows(worker_db_url, "SELECT count(*) FROM trades WHERE trading_account_id = %s",
                 account) == [(1,)]  # fmt: skip
 
@@ -123,7 +132,8 @@ def test_crash_after_the_exchange_accepted_is_recovered_by_link_id(
     (stored,) = rows(
         worker_db_url,
         "SELECT o.order_link_id, o.status, o.filled_qty, t.status, t.entry_price, t.stop_loss"
-        " FROM orders o JOIN trades t ON t.id = o.trade_id WHERE o.trading_account_id = %s",
+        " FROM orders o JOIN trades t ON t.id = o.trade_id WHERE o.trading_account_id = %s"
+        " AND o.purpose = 'entry'",
         account,
     )
     assert stored[:4] == (order.order_link_id, "filled", order.qty, "open")

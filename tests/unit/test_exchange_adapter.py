@@ -300,6 +300,11 @@ def test_cancel_and_modify(bybit: FakeBybit, exchange: BybitExchange) -> None:
     )
     body = bybit.body("/v5/order/amend")
     assert (body["qty"], body["price"], body["orderLinkId"]) == ("0.010", "30000.20", "linear-004")
+    exchange.modify_order("BTCUSDT", order_link_id="linear-004", trigger_price=Decimal("31000.06"))
+    body = bybit.body("/v5/order/amend")
+    assert body["triggerPrice"] == "31000.10" and "price" not in body and "qty" not in body
+    with pytest.raises(InvalidRequest, match="qty, price or trigger price"):
+        exchange.modify_order("BTCUSDT", order_link_id="linear-004")
     with pytest.raises(InvalidRequest, match="exactly one"):
         exchange.cancel_order("BTCUSDT", order_id="a", order_link_id="b")
     assert len(bybit.calls("/v5/order/cancel")) == 1

@@ -16,7 +16,14 @@ from bybit_fixtures import first_row, load
 from algotrading.domain.intervals import Interval
 from algotrading.exchange.bybit import mapper, params
 from algotrading.exchange.errors import UnexpectedResponse, UnknownSymbol
-from algotrading.exchange.types import OrderRequest, OrderStatus, OrderType, Side, TimeInForce
+from algotrading.exchange.types import (
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+    TriggerDirection,
+)
 
 WALLET = "nautilus_fixtures/http_get_wallet_balance.json"
 
@@ -80,6 +87,48 @@ def test_quirk_09_market_orders_carry_no_price_field() -> None:
     assert not set(body) & set(params.PRICE_FIELDS)
     assert body["qty"] == "0.010" and body["orderType"] == "Market"
     assert params.strip_price_fields({"price": "1", "stopLoss": "2", "qty": "3"}) == {"qty": "3"}
+
+
+def test_a_conditional_market_order_carries_its_trigger_but_no_price() -> None:
+    info = _btc_info()  # tick 0.10
+    request = OrderRequest(
+        "BTCUSDT", Side.SELL, Decimal("0.004"), "t-5", price=Decimal("30000"), reduce_only=True,
+        trigger_price=Decimal("31000.04"), trigger_direction=TriggerDirection.RISE,
+    )  # fmt: skip
+    body = params.order_params(request, info, Decimal("0.004"))
+    assert (body["triggerPrice"], body["triggerDirection"], body["triggerBy"]) == (
+        "31000.00", 1, "LastPrice",
+    )  # fmt: skip
+    assert "price" not in body and "timeInForce" not in body and body["reduceOnly"] is True
+    fall = OrderRequest(
+        "BTCUSDT", Side.BUY, Decimal("0.004"), "t-6", trigger_price=Decimal("29000"),
+        trigger_direction=TriggerDirection.FALL,
+    )  # fmt: skip
+    assert params.order_params(fall, info, Decimal("0.004"))["triggerDirection"] == 2
+    with pytest.raises(ValueError, match="both a trigger price and a direction"):
+        OrderRequest("BTCUSDT", Side.BUY, Decimal("1"), "t-7", trigger_price=Decimal("1"))
+    with pytest.raises(ValueError, match="only conditional market orders"):
+        OrderRequest(
+            "BTCUSDT", Side.BUY, Decimal("1"), "t-8", OrderType.LIMIT, Decimal("1"),
+            trigger_price=Decimal("1"), trigger_direction=TriggerDirection.FALL,
+        )  # fmt: skip
+
+
+def test_an_untriggered_order_is_open_and_keeps_its_trigger() -> None:
+    raw = first_row(load("docs_v5/rest/order_realtime.json"))
+    raw.update(
+        orderStatus="Untriggered",
+        orderType="Market",
+        price="0",
+        triggerPrice="1700.00",
+        triggerDirection=1,
+        stopOrderType="Stop",
+    )  # adapted: a conditional order
+    order = mapper.parse_order(raw)
+    assert order.status is OrderStatus.NEW and order.status.is_open
+    assert order.trigger_price == Decimal("1700.00") and order.price is None
+    plain = mapper.parse_order(first_row(load("docs_v5/rest/order_realtime.json")))
+    assert plain.trigger_price is None  # "0.00" means no trigger
 
 
 def test_limit_orders_round_the_price_against_the_caller_never_for() -> None:

@@ -160,6 +160,13 @@ def update_order(
     )
 
 
+def set_price(conn: psycopg.Connection, order_id: int, price: Decimal) -> None:
+    """A resting order moved to a new level (its trigger price is kept in `price`)."""
+    conn.execute(
+        "UPDATE orders SET price = %s, updated_at = now() WHERE id = %s", (price, order_id)
+    )
+
+
 def insert_external(
     conn: psycopg.Connection,
     account_id: int,

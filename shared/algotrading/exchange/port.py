@@ -65,6 +65,7 @@ class ExchangeService(Protocol):
         order_link_id: str | None = None,
         qty: Decimal | None = None,
         price: Decimal | None = None,
+        trigger_price: Decimal | None = None,
     ) -> None: ...
 
     def set_stop_loss_take_profit(

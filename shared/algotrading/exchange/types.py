@@ -41,6 +41,13 @@ class TimeInForce(StrEnum):
     POST_ONLY = "post_only"
 
 
+class TriggerDirection(StrEnum):
+    """When a conditional order fires: the last price rising to its trigger, or falling to it."""
+
+    RISE = "rise"
+    FALL = "fall"
+
+
 class OrderStatus(StrEnum):
     """The order's state; `created` means accepted by the exchange but not yet in the book."""
 
@@ -101,6 +108,10 @@ class OrderRequest:
     retried invocation can never place a second one. For a market order `price` is only the
     expected price, used to check the minimum notional before sending; it is never sent (Bybit
     quirk 9). There are no TP/SL fields on purpose: they are set after the fill (quirk 10).
+
+    `trigger_price` with `trigger_direction` makes a conditional market order: it rests at the
+    exchange and becomes a market order when the last price reaches the trigger (a partial
+    take-profit resting at its level, filled as the backtest books it).
     """
 
     symbol: str
@@ -111,6 +122,8 @@ class OrderRequest:
     price: Decimal | None = None
     time_in_force: TimeInForce | None = None
     reduce_only: bool = False
+    trigger_price: Decimal | None = None
+    trigger_direction: TriggerDirection | None = None
 
     def __post_init__(self) -> None:
         if not ORDER_LINK_ID.match(self.order_link_id):
@@ -123,11 +136,25 @@ class OrderRequest:
             raise ValueError(f"price must be a positive Decimal, got {self.price!r}")
         if self.order_type is OrderType.LIMIT and self.price is None:
             raise ValueError("a limit order needs a price")
+        self._check_trigger()
+
+    def _check_trigger(self) -> None:
+        if (self.trigger_price is None) != (self.trigger_direction is None):
+            raise ValueError("a conditional order needs both a trigger price and a direction")
+        if self.trigger_price is None:
+            return
+        if not isinstance(self.trigger_price, Decimal) or self.trigger_price <= 0:
+            raise ValueError(
+                f"trigger_price must be a positive Decimal, got {self.trigger_price!r}"
+            )
+        if self.order_type is not OrderType.MARKET:
+            raise ValueError("only conditional market orders are supported")
 
 
 @dataclass(frozen=True, slots=True)
 class Order:
-    """An order as the exchange knows it."""
+    """An order as the exchange knows it; `trigger_price` is set on a conditional order (which
+    is open, status `new`, until it triggers and fills)."""
 
     order_id: str
     order_link_id: str
@@ -146,6 +173,7 @@ class Order:
     reject_reason: str | None
     created_ms: int
     updated_ms: int
+    trigger_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from algotrading.domain.timefmt import ms_to_datetime
 from algotrading.exchange.errors import ExchangeRejected
 from algotrading.exchange.types import Execution, Order, OrderStatus, Side, SymbolInfo
 from algotrading.execution.context import Ctx
+from algotrading.execution.resting import cancel_for
 from algotrading.execution.sizing import ZERO, dec, round_stop, round_take_profit
 from algotrading.notify.events import AlertEvent, AlertKind, trade_alert
 from algotrading.strategies.base import PositionSide, SignalRow, Strategy, TakeProfitMode
@@ -166,6 +167,7 @@ def settle(
     `reason` None means nobody here closed it: the reason is read from the fills (liquidation,
     a stop or take-profit level, else `external`), and such fills are recorded as orders.
     """
+    cancel_for(ctx, trade)
     since = (trade.opened_ms or ctx.close_ms) - SINCE_MARGIN_MS
     fills = _fills(ctx, trade, since)
     orders = list_orders(ctx.conn, ctx.account_id)

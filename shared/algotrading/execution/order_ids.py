@@ -8,9 +8,10 @@ that exists (docs/exchange.md). Format, at most 36 characters of `[A-Za-z0-9_-]`
 
 e.g. `SEL-3f2a...`: a readable prefix for people reading the exchange's order list (strategy:
 T trend, S scalper, C carry, M momentum; intent: EL/ES entry long/short, X exit, P partial exit,
-H closed by a portfolio halt) and the first 128 bits of SHA-256 over
-`account|strategy|symbol|intent|close_ms`. 128 bits make a collision between two different causes
-practically impossible; the account is in the hash, so two accounts never share an id.
+R a partial take-profit resting at the exchange, H closed by a portfolio halt) and the first 128
+bits of SHA-256 over `account|strategy|symbol|intent|close_ms`. 128 bits make a collision
+between two different causes practically impossible; the account is in the hash, so two
+accounts never share an id.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ INTENT_CODES = {
     "entry_short": "ES",
     "exit": "X",
     "partial_exit": "P",
+    "partial_tp": "R",
     "halt": "H",
 }
 
@@ -42,3 +44,8 @@ def order_link_id(account_id: int, strategy: str, symbol: str, intent: str, clos
     link = f"{prefix}-{hashlib.sha256(cause.encode()).hexdigest()[:32]}"
     assert ORDER_LINK_ID.match(link), link
     return link
+
+
+def link_prefix(strategy: str, intent: str) -> str:
+    """The readable start of every link id of `intent` by `strategy` (to recognise its rows)."""
+    return f"{STRATEGY_CODES[strategy]}{INTENT_CODES[intent]}-"

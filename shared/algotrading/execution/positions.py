@@ -20,14 +20,17 @@ at the stepper's prices (`paper`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 
 from algotrading.db import trades as trades_db
+from algotrading.db.orders import get_by_link
 from algotrading.db.strategy_state import save_position
 from algotrading.domain.fills import Bar
 from algotrading.domain.series import Candles
+from algotrading.execution import resting
 from algotrading.execution.book import Book
-from algotrading.execution.booking import exchange_levels
+from algotrading.execution.booking import book_partial, exchange_levels
 from algotrading.execution.context import Ctx
 from algotrading.execution.exits import market_exit
 from algotrading.execution.paper import book_paper_exits
@@ -96,7 +99,7 @@ def manage(
             levels = exchange_levels(strategy, state, ctx.info(trade.symbol))
             book_paper_exits(ctx, trade, state, actions, close_price, levels)
         else:
-            _live(ctx, trade, strategy, stored.position, state, actions, open_qty)
+            _live(ctx, trade, strategy, stored.position, state, actions, open_qty, close_price)
         changed = changed or bool(actions)
     return changed
 
@@ -109,50 +112,125 @@ def _live(
     state: PositionState,
     actions: list[ExitAction],
     open_qty: Decimal,
+    price: Decimal,
 ) -> None:
-    if actions and not _execute(ctx, trade, before, state, actions, open_qty):
+    state = _follow_exchange(ctx, trade, strategy, state, actions)
+    left: Decimal | None = open_qty
+    if actions:
+        left = _execute(ctx, trade, strategy, before, actions, open_qty)
+    if left is None or not state.is_open:
         return
-    if not state.is_open:
-        return
+    if not resting.keep(ctx, trade, strategy, state, left, price):
+        taken = _market_partial(ctx, trade, strategy, state, left)
+        if taken is None:
+            return
+        state, left = mark_partial(state, strategy), left - taken
+    _save_and_protect(ctx, trade, strategy, state, left)
+
+
+def _save_and_protect(
+    ctx: Ctx, trade: trades_db.Trade, strategy: Strategy, state: PositionState, left: Decimal
+) -> None:
     sl, tp = exchange_levels(strategy, state, ctx.info(trade.symbol))
     with ctx.tx() as conn:
         save_position(conn, ctx.account_id, trade.strategy, trade.symbol, trade.id, state)
         trades_db.set_levels(conn, trade.id, sl, tp)
         current = trades_db.get_trade(conn, ctx.account_id, trade.id)
-    if current.status != "open":
-        return
-    left = open_qty if not actions else _left(ctx, open_qty, before, state)
-    protect(ctx, current, ctx.positions.get(trade.symbol), left)
+    if current.status == "open":
+        protect(ctx, current, ctx.positions.get(trade.symbol), left)
 
 
-def _left(ctx: Ctx, open_qty: Decimal, before: PositionState, state: PositionState) -> Decimal:
-    if before.qty_fraction <= 0:
-        return ZERO
-    return open_qty * dec(state.qty_fraction) / dec(before.qty_fraction)
+def mark_partial(state: PositionState, strategy: Strategy) -> PositionState:
+    """The state after its partial was taken outside the stepper (at the exchange first, or at
+    market because its level was already passed): the trail arms after the next bar, as the
+    stepper arms it after the bar that took the partial."""
+    fraction = min(strategy.policy.partial_fraction or 0.0, state.qty_fraction)
+    return replace(state, qty_fraction=max(state.qty_fraction - fraction, 0.0), partial_done=True)
+
+
+def _follow_exchange(
+    ctx: Ctx,
+    trade: trades_db.Trade,
+    strategy: Strategy,
+    state: PositionState,
+    actions: list[ExitAction],
+) -> PositionState:
+    """A partial the exchange filled that the stepper did not see (the exchange's prices reached
+    the level, ours did not): the state follows the exchange."""
+    seen = any(a.reason is ExitReason.PARTIAL_TAKE_PROFIT for a in actions)
+    if seen or state.partial_done or not state.is_open:
+        return state
+    if resting.partial_filled(ctx, trade) <= ZERO:
+        return state
+    ctx.finding(
+        "partial_at_exchange", trade.symbol,
+        f"{trade.strategy}: the partial take-profit filled at the exchange before our data"
+        " reached its level; the position state follows the exchange",
+    )  # fmt: skip
+    return mark_partial(state, strategy)
 
 
 def _execute(
     ctx: Ctx,
     trade: trades_db.Trade,
+    strategy: Strategy,
     before: PositionState,
-    state: PositionState,
     actions: list[ExitAction],
     open_qty: Decimal,
-) -> bool:
-    """Send the exits the stepper asked for; True when they went through."""
-    reason = str(actions[-1].reason)
-    if not state.is_open or before.qty_fraction <= 0:
-        return market_exit(ctx, trade, qty=open_qty, open_qty=open_qty, reason=reason)
-    share = dec(sum(a.fraction for a in actions)) / dec(before.qty_fraction)
-    qty = exit_quantity(open_qty, share, ctx.info(trade.symbol))
-    intent = "exit" if qty >= open_qty else "partial_exit"
-    missed = [
-        a for a in actions
-        if a.timing is FillTiming.INTRABAR and a.reason is not ExitReason.PARTIAL_TAKE_PROFIT
-    ]  # fmt: skip
-    if missed:
+) -> Decimal | None:
+    """Carry out the exits the stepper asked for; the quantity left open, None when they did
+    not go through. The partial is the resting order's (or at market when it did not fill);
+    any other exit closes everything that is left."""
+    left = open_qty
+    if any(a.reason is ExitReason.PARTIAL_TAKE_PROFIT for a in actions):
+        taken = _take_partial(ctx, trade, strategy, before, open_qty)
+        if taken is None:
+            return None
+        left = open_qty - taken
+    others = [a for a in actions if a.reason is not ExitReason.PARTIAL_TAKE_PROFIT]
+    if not others or left <= ZERO:
+        return left
+    reason = str(others[-1].reason)
+    if any(a.timing is FillTiming.INTRABAR for a in others):
         ctx.finding(
             "late_exit", trade.symbol,
-            f"{reason} at the level was not executed by the exchange; closing {qty} at market",
+            f"{reason} at the level was not executed by the exchange; closing {left} at market",
         )  # fmt: skip
-    return market_exit(ctx, trade, qty=qty, open_qty=open_qty, reason=reason, intent=intent)
+    return ZERO if market_exit(ctx, trade, qty=left, open_qty=left, reason=reason) else None
+
+
+def _take_partial(
+    ctx: Ctx, trade: trades_db.Trade, strategy: Strategy, before: PositionState, open_qty: Decimal
+) -> Decimal | None:
+    """What the partial takes off `open_qty` (the exchange's size at the reconciliation): zero
+    when the resting order's fill was booked before (the size shows it already), its fill when
+    found now, else a market order's quantity."""
+    if resting.partial_filled(ctx, trade) > ZERO:
+        return ZERO
+    row = resting.resting_row(ctx, trade)
+    if row is not None and row.is_open:
+        filled = resting.cancel(ctx, row)
+        if filled is not None:
+            book_partial(ctx, trade, row, filled)
+            return filled.filled_qty
+        after = get_by_link(ctx.conn, ctx.account_id, row.order_link_id)
+        if after is None or after.is_open:  # the cancel's outcome is unknown: redo later
+            return None
+    ctx.finding(
+        "late_exit", trade.symbol,
+        "partial_take_profit at the level was not executed by the exchange; taken at market",
+    )  # fmt: skip
+    return _market_partial(ctx, trade, strategy, before, open_qty)
+
+
+def _market_partial(
+    ctx: Ctx, trade: trades_db.Trade, strategy: Strategy, state: PositionState, open_qty: Decimal
+) -> Decimal | None:
+    fraction = min(strategy.policy.partial_fraction or 0.0, state.qty_fraction)
+    share = dec(fraction) / dec(state.qty_fraction)
+    qty = exit_quantity(open_qty, share, ctx.info(trade.symbol))
+    intent = "exit" if qty >= open_qty else "partial_exit"
+    reason = str(ExitReason.PARTIAL_TAKE_PROFIT)
+    if market_exit(ctx, trade, qty=qty, open_qty=open_qty, reason=reason, intent=intent):
+        return qty
+    return None

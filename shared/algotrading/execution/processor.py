@@ -31,10 +31,11 @@ from algotrading.db.orders import (
     update_order,
 )
 from algotrading.db.signals import SignalRecord, set_decision, upsert_signal
-from algotrading.db.strategy_state import clear_position, save_pending
+from algotrading.db.strategy_state import clear_position, load_positions, save_pending
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
 from algotrading.exchange.types import Side
+from algotrading.execution import resting
 from algotrading.execution.book import Book
 from algotrading.execution.booking import book_entry, pending_json
 from algotrading.execution.context import Ctx
@@ -243,6 +244,9 @@ def _send_entry(
     if trade is None:
         return False
     protect(ctx, trade, None, trade.qty)
+    stored = load_positions(ctx.conn, ctx.account_id).get((strategy.id, row.symbol))
+    if stored is not None and stored.position is not None and trade.entry_price is not None:
+        resting.keep(ctx, trade, strategy, stored.position, trade.qty, trade.entry_price)
     return True
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from algotrading.db import trades as trades_db
-from algotrading.db.orders import OrderRow, open_orders, update_order
+from algotrading.db.orders import OrderRow, open_orders, trade_orders, update_order
 from algotrading.db.strategy_state import clear_position, load_positions
 from algotrading.domain.intervals import HOUR_MS
 from algotrading.exchange.errors import ExchangeError
@@ -42,6 +42,7 @@ from algotrading.execution.booking import (
 )
 from algotrading.execution.context import Ctx
 from algotrading.execution.protect import protect
+from algotrading.execution.resting import PARTIAL_PURPOSES
 from algotrading.execution.sizing import ZERO, dec
 from algotrading.notify.events import AlertEvent, AlertKind, AlertLevel
 from algotrading.strategies.policy import PositionState
@@ -112,11 +113,16 @@ def _entry(ctx: Ctx, row: OrderRow, order: Order) -> None:
 
 
 def _exit(ctx: Ctx, row: OrderRow, order: Order) -> None:
-    if row.purpose == "partial_exit" and row.trade_id is not None:
+    if row.purpose in PARTIAL_PURPOSES and row.trade_id is not None:
         trade = trades_db.get_trade(ctx.conn, ctx.account_id, row.trade_id)
         if trade.status == "open":
             book_partial(ctx, trade, row, order)
-            _report(ctx, "missed_fill", row.symbol, f"partial exit {row.order_link_id} recorded")
+            if row.purpose == "partial_exit":
+                message = f"partial exit {row.order_link_id} recorded"
+                _report(ctx, "missed_fill", row.symbol, message)
+            else:  # the resting partial take-profit did its job (execution.resting)
+                message = f"partial take-profit filled {order.filled_qty} @ {order.avg_fill_price}"
+                ctx.finding("partial_take_profit", row.symbol, message, trade_id=trade.id)
             return
     mark_filled(ctx, row, order)  # a full exit: the position check settles the trade
 
@@ -159,8 +165,9 @@ def _size(
     ctx: Ctx, trade: trades_db.Trade, position: Position, state: PositionState | None
 ) -> None:
     """Report (once per size) a position that is not the size our trade expects."""
+    exits = sum((o.filled_qty for o in trade_orders(ctx.conn, trade.id) if o.reduce_only), ZERO)
     fraction = dec(state.qty_fraction) if state is not None else Decimal(1)
-    expected = trade.qty * fraction
+    expected = min(trade.qty * fraction, trade.qty - exits)  # a resting partial may lead the state
     if abs(position.size - expected) <= ctx.info(trade.symbol).qty_step:  # partial-exit rounding
         return
     message = (

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from algotrading.db.orders import OrderRow
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
-from algotrading.exchange.types import Order, OrderRequest, OrderStatus, Side
+from algotrading.exchange.types import Order, OrderRequest, OrderStatus, Side, TriggerDirection
 from algotrading.execution.context import Ctx
 from algotrading.logs import get_logger
 
@@ -37,15 +37,25 @@ class Sent:
     unknown: str | None = None
 
 
-def send(ctx: Ctx, row: OrderRow, expected_price: Decimal | None) -> Sent:
-    """Place the intent's order once and follow it until it is final or we stop waiting."""
+def send(
+    ctx: Ctx,
+    row: OrderRow,
+    expected_price: Decimal | None,
+    trigger: TriggerDirection | None = None,
+) -> Sent:
+    """Place the intent's order once and follow it until it is final or we stop waiting.
+
+    With `trigger` the order is conditional (its trigger is the row's `price`): it rests, so it
+    is not followed; the reconciliation asks for it at every evaluation."""
     request = OrderRequest(
         symbol=row.symbol,
         side=Side(row.side),
         qty=row.qty,
         order_link_id=row.order_link_id,
-        price=expected_price,
+        price=expected_price if trigger is None else None,
         reduce_only=row.reduce_only,
+        trigger_price=row.price if trigger is not None else None,
+        trigger_direction=trigger,
     )
     try:
         order = ctx.exchange.place_order(request)
@@ -55,7 +65,7 @@ def send(ctx: Ctx, row: OrderRow, expected_price: Decimal | None) -> Sent:
     except ExchangeError as err:
         log.warning("order %s outcome unknown: %s", row.order_link_id, err)
         return Sent(unknown=f"{type(err).__name__}: {err}")
-    return Sent(order=follow(ctx, order))
+    return Sent(order=order if trigger is not None else follow(ctx, order))
 
 
 def follow(ctx: Ctx, order: Order) -> Order:

@@ -198,7 +198,7 @@ def _intrabar(
 ) -> tuple[PositionState, list[ExitAction], bool]:
     """Exits inside the bar; the bool says whether the profit level was reached."""
     stop, stop_reason = state.active_stop()
-    level, role = _profit_level(state, policy)
+    level, role = profit_level(state, policy)
     hit = resolve_exit(state.is_long, bar, stop_loss=stop, take_profit=level)
     if hit is None:
         return state, [], False
@@ -223,8 +223,9 @@ def _close_all(
     return replace(state, qty_fraction=0.0), [action], False
 
 
-def _profit_level(state: PositionState, policy: PositionPolicy) -> tuple[float | None, str]:
-    """The profit level in force and what touching it does: exit, partial or arm_trail."""
+def profit_level(state: PositionState, policy: PositionPolicy) -> tuple[float | None, str]:
+    """The profit level in force and what touching it does: exit, partial or arm_trail (the
+    executor rests a partial's level at the exchange, `execution.resting`)."""
     if policy.take_profit is TakeProfitMode.DISTANCE:
         level = state.take_profit
     elif policy.take_profit is TakeProfitMode.TARGET:

@@ -99,6 +99,11 @@ class Position:
             "exit_price": exit_price if done else None, "exit_reason": reasons or None,
             "gross_pnl": self.booked["gross"], "fees": self.booked["fees"],
             "funding": self.booked["funding"], "pnl": pnl if done else None, "open": not done,
+            "exits": [
+                {"time_ms": int(leg[2]), "price": float(leg[3]), "fraction": float(leg[4]),
+                 "reason": REASONS[int(leg[5])]}
+                for leg in legs
+            ],
         }  # fmt: skip
 
 

@@ -283,6 +283,7 @@ def parse_order(raw: Raw) -> Order:
         reject_reason=None if reject in _NO_REJECT else reject,
         created_ms=ms(first(raw, "createdTime", "createTime", "createdAt")),
         updated_ms=ms(first(raw, "updatedTime", "updateTime", "updatedAt")),
+        trigger_price=opt_dec(raw.get("triggerPrice"), zero_is_none=True),
     )
 
 

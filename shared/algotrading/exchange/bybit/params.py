@@ -11,9 +11,17 @@ from typing import Any
 
 from algotrading.exchange.bybit.mapper import CATEGORY, fmt
 from algotrading.exchange.errors import InvalidRequest, LeverageOutOfRange, OrderBelowMinimum
-from algotrading.exchange.types import OrderRequest, OrderType, Side, SymbolInfo, TimeInForce
+from algotrading.exchange.types import (
+    OrderRequest,
+    OrderType,
+    Side,
+    SymbolInfo,
+    TimeInForce,
+    TriggerDirection,
+)
 
 _SIDE = {Side.BUY: "Buy", Side.SELL: "Sell"}
+_DIRECTION = {TriggerDirection.RISE: 1, TriggerDirection.FALL: 2}
 _TIF = {
     TimeInForce.GTC: "GTC",
     TimeInForce.IOC: "IOC",
@@ -81,7 +89,23 @@ def order_params(request: OrderRequest, info: SymbolInfo, qty: Decimal) -> dict[
     if request.order_type is OrderType.LIMIT and request.price is not None:
         params["price"] = fmt(info.round_price(request.price, request.side))
         params["timeInForce"] = _TIF[request.time_in_force or TimeInForce.GTC]
-    return strip_price_fields(params) if request.order_type is OrderType.MARKET else params
+    if request.order_type is OrderType.MARKET:
+        params = strip_price_fields(params)
+    if request.trigger_price is not None and request.trigger_direction is not None:
+        params |= trigger_params(info, request.trigger_price, request.trigger_direction)
+    return params
+
+
+def trigger_params(
+    info: SymbolInfo, trigger_price: Decimal, direction: TriggerDirection
+) -> dict[str, Any]:
+    """A conditional order's trigger: quirk 9 forbids a market order's *price*, not its trigger
+    (Bybit needs triggerPrice and triggerDirection to rest a conditional market order)."""
+    return {
+        "triggerPrice": fmt(info.round_price(trigger_price)),
+        "triggerDirection": _DIRECTION[direction],
+        "triggerBy": "LastPrice",
+    }
 
 
 def strip_price_fields(params: dict[str, Any]) -> dict[str, Any]:
@@ -94,10 +118,11 @@ def amend_params(
     ref: dict[str, str],
     qty: Decimal | None,
     price: Decimal | None,
+    trigger_price: Decimal | None = None,
 ) -> dict[str, Any]:
     """Body of /v5/order/amend; only the fields that change are sent."""
-    if qty is None and price is None:
-        raise InvalidRequest("modify_order needs a new qty or a new price")
+    if qty is None and price is None and trigger_price is None:
+        raise InvalidRequest("modify_order needs a new qty, price or trigger price")
     params: dict[str, Any] = {"category": CATEGORY, "symbol": info.symbol, **ref}
     if qty is not None:
         floored = info.floor_qty(qty)
@@ -110,6 +135,12 @@ def amend_params(
         if price <= 0:
             raise InvalidRequest(f"{info.symbol}: price must be positive, got {price}")
         params["price"] = fmt(info.round_price(price))
+    if trigger_price is not None:
+        if trigger_price <= 0:
+            raise InvalidRequest(
+                f"{info.symbol}: trigger price must be positive, got {trigger_price}"
+            )
+        params["triggerPrice"] = fmt(info.round_price(trigger_price))
     return params
 
 

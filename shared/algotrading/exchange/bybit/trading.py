@@ -157,9 +157,10 @@ class BybitTrading:
         order_link_id: str | None = None,
         qty: Decimal | None = None,
         price: Decimal | None = None,
+        trigger_price: Decimal | None = None,
     ) -> None:
         ref = order_ref(order_id, order_link_id)
-        params = amend_params(self.get_symbol_info(symbol), ref, qty, price)
+        params = amend_params(self.get_symbol_info(symbol), ref, qty, price, trigger_price)
         self._client.write("order_amend", "amend_order", **params)
 
     def set_stop_loss_take_profit(
@@ -314,4 +315,5 @@ def _acknowledged(request: OrderRequest, qty: Decimal, params: dict, reply: Repl
         reject_reason=None,
         created_ms=stamp,
         updated_ms=stamp,
+        trigger_price=Decimal(params["triggerPrice"]) if "triggerPrice" in params else None,
     )
