@@ -1,5 +1,7 @@
 """`algo paper replay`: run the executor over recorded data on the stepped simulator with a
-paper account, and write every signal, order, trade and snapshot as JSON (docs/EXECUTION.md)."""
+paper account, and write every signal, order, trade and snapshot as JSON (docs/EXECUTION.md).
+`algo paper compare`: that report against a portfolio backtest of the same span
+(docs/BACKTESTING.md, "Live parity")."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 
 import click
 
+from algotrading.backtest import parity
 from algotrading.cli.data import data_dir_option
 from algotrading.cli.run import parse_at
 from algotrading.errors import AppError
@@ -19,6 +22,12 @@ from algotrading.settings import get_settings
 
 class PaperFlagError(AppError):
     """A flag of `algo paper replay` is invalid."""
+
+
+class RunsDiffer(AppError):
+    """`algo paper compare` found differences (listed above it): exit 1, like `diff`."""
+
+    exit_code = 1
 
 
 @click.group()
@@ -110,4 +119,34 @@ def _strategy_config(path: Path | None) -> dict[str, Any]:
         raise PaperFlagError(f"--strategy-config {path}: {exc}") from None
     if not isinstance(loaded, dict):
         raise PaperFlagError("--strategy-config must hold a JSON object of strategies")
+    return loaded
+
+
+@paper.command()
+@click.argument("replay_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("portfolio_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+def compare(replay_file: Path, portfolio_file: Path) -> None:
+    """Compare a replay's trades (`paper replay --json`) with a portfolio backtest's
+    (`backtest portfolio --json`) of the same span; exit 1 when they differ."""
+    replayed, backtest = _report_file(replay_file, "trades"), _report_file(portfolio_file, "trades")
+    if "orders" not in replayed or "instruments" not in replayed:
+        raise PaperFlagError(f"{replay_file}: not an `algo paper replay --json` report")
+    try:
+        result = parity.compare(replayed, backtest)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PaperFlagError(f"malformed report: {type(exc).__name__}: {exc}") from None
+    click.echo(f"{result.compared} trades compared, {len(result.differences)} differences")
+    for line in result.differences:
+        click.echo(f"  {line}")
+    if not result.equal:
+        raise RunsDiffer(f"the replay and the backtest differ ({len(result.differences)})")
+
+
+def _report_file(path: Path, key: str) -> dict[str, Any]:
+    try:
+        loaded = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise PaperFlagError(f"{path}: {exc}") from None
+    if not isinstance(loaded, dict) or not isinstance(loaded.get(key), list):
+        raise PaperFlagError(f"{path}: no {key!r} list in it")
     return loaded

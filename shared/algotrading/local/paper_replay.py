@@ -120,6 +120,7 @@ def replay(
                 if progress is not None:
                     progress(done)
             report = _report(conn, account_id, config, closes)
+            report["instruments"] = _instruments(sim, report["trades"])
     finally:
         sim.stop()
     return ReplayOutcome(account_id, len(closes), time.monotonic() - began, ephemeral, report)
@@ -204,6 +205,16 @@ def _report(
             "snapshots": snapshots,
         }
     )  # fmt: skip
+
+
+def _instruments(sim: BybitSimulator, trades: list[dict[str, Any]]) -> dict[str, Any]:
+    """The traded symbols' tick and lot step: what a comparison with the backtest, which has
+    neither, rounds its prices and quantities to (`backtest.parity`)."""
+    infos = sim.engine.infos
+    return {
+        symbol: {"tick": str(infos[symbol].tick), "qty_step": str(infos[symbol].qty_step)}
+        for symbol in sorted({t["symbol"] for t in trades})
+    }
 
 
 def _snapshot_row(r: Any) -> dict[str, Any]:

@@ -1,0 +1,161 @@
+"""Live parity: a paper replay (`algo paper replay --json`) against a portfolio backtest
+(`algo backtest portfolio --json`) of the same data, span and strategy config, trade by trade and
+exit leg by exit leg.
+
+The backtest has no tick grid, no lot step and no sub-bars, so each of its prices is first put
+where the executor sends it (docs/BACKTESTING.md, "Live parity"):
+
+* a market fill (entry, signal or time-stop exit) moves to the tick against the taker;
+* a stop fills at the backtest's stop distance taken from the simulator's entry fill, rounded to
+  the tick towards the entry (`execution.sizing.round_stop`); its time is compared by bar (the
+  backtest names the bar's start, the replay the execution time inside that bar);
+* a take-profit or partial take-profit rests at its level rounded towards the entry
+  (`round_take_profit`); a leg's quantity is its fraction of the entry floored to the lot step,
+  the last leg takes what is left.
+
+Prices are compared to 1e-9 relative (Decimal in the replay, float in the backtest).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+from algotrading.domain.fills import round_to_tick
+from algotrading.domain.timefmt import parse_time
+
+MARKET_EXITS = frozenset({"signal", "time_stop"})
+STOPS = frozenset({"stop_loss", "trailing_stop"})
+BAR_MS = 15 * 60_000
+REL_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """An instrument's tick and lot step, as the replay's exchange had them."""
+
+    tick: Decimal
+    lot: Decimal
+
+
+@dataclass
+class Parity:
+    """What the comparison found; `differences` empty means the two runs traded alike."""
+
+    compared: int = 0
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def equal(self) -> bool:
+        return not self.differences
+
+
+def compare(replay: Mapping[str, Any], portfolio: Mapping[str, Any]) -> Parity:
+    """Compare the replay report's trades and orders with the backtest result's trades."""
+    filters = {s: Filters(Decimal(f["tick"]), Decimal(f["qty_step"]))
+               for s, f in replay.get("instruments", {}).items()}  # fmt: skip
+    live = sorted(replay["trades"], key=lambda t: (t["opened_ms"], t["symbol"]))
+    ours = [t for t in portfolio["trades"] if not t.get("shadow")]
+    result = Parity()
+    if len(live) != len(ours):
+        result.differences.append(f"trade count: replay {len(live)}, backtest {len(ours)}")
+    for r, b in zip(live, ours, strict=False):
+        result.compared += 1
+        if b["symbol"] not in filters:
+            result.differences.append(f"{b['symbol']}: the replay lists no instrument filters")
+            continue
+        legs = exit_legs(replay["orders"], r["id"])
+        label = f"{b['strategy']} {b['symbol']} {b['entry_time']}"
+        result.differences += [
+            f"{label}: {d}" for d in trade_differences(r, b, legs, filters[b["symbol"]])
+        ]
+    return result
+
+
+def exit_legs(orders: Sequence[Mapping[str, Any]], trade_id: int) -> list[Mapping[str, Any]]:
+    """A replayed trade's filled reduce-only orders, in the order they were placed."""
+    legs = [
+        o for o in orders
+        if o["trade_id"] == trade_id and o["reduce_only"] and o["status"] == "filled"
+    ]  # fmt: skip
+    return sorted(legs, key=lambda o: o["id"])
+
+
+def trade_differences(
+    r: Mapping[str, Any], b: Mapping[str, Any], legs: Sequence[Mapping[str, Any]], f: Filters
+) -> list[str]:
+    """Every way the replayed trade `r` (with its exit `legs`) differs from the backtest's `b`."""
+    long = b["side"] == "long"
+    found = _differ("identity", (r["strategy"], r["symbol"], r["side"]),
+                    (b["strategy"], b["symbol"], b["side"]))  # fmt: skip
+    found += _differ("entry time", r["opened_ms"], parse_time(b["entry_time"]))
+    found += _price("entry price", r["entry_price"], _tick(b["entry_price"], f, long))
+    qty = Decimal(repr(b["qty"])).quantize(f.lot, rounding=ROUND_FLOOR)
+    found += _differ("quantity", Decimal(r["qty"]), qty)
+    if b.get("open") or r["closed_ms"] is None:
+        return found + _differ("still open", r["closed_ms"] is None, bool(b.get("open")))
+    found += _differ("exit reason", r["exit_reason"], b["exit_reason"].split("+")[-1])
+    found += _exit_time(r["closed_ms"], parse_time(b["exit_time"]), b["exits"][-1]["reason"])
+    found += _differ("exit legs", [leg["reason"] for leg in legs],
+                     [leg["reason"] for leg in b["exits"]])  # fmt: skip
+    if found:
+        return found
+    return _legs(legs, b, f, qty)
+
+
+def _legs(
+    legs: Sequence[Mapping[str, Any]], b: Mapping[str, Any], f: Filters, qty: Decimal
+) -> list[str]:
+    found: list[str] = []
+    left = qty
+    for n, (ours, theirs) in enumerate(zip(legs, b["exits"], strict=True), start=1):
+        want = leg_price(b, theirs, f)
+        found += _price(f"leg {n} ({theirs['reason']}) price", ours["avg_fill_price"], want)
+        last = n == len(legs)
+        share = (qty * Decimal(repr(theirs["fraction"]))).quantize(f.lot, rounding=ROUND_FLOOR)
+        found += _differ(f"leg {n} quantity", Decimal(ours["filled_qty"]), left if last else share)
+        left -= Decimal(ours["filled_qty"])
+    return found
+
+
+def leg_price(b: Mapping[str, Any], leg: Mapping[str, Any], f: Filters) -> float:
+    """Where the simulator fills the backtest's exit leg, by how the executor sends it."""
+    long = b["side"] == "long"
+    if leg["reason"] in MARKET_EXITS:
+        return _tick(leg["price"], f, not long)
+    if leg["reason"] == "stop_loss":  # from the simulator's entry fill, as the executor sets it
+        entry = Decimal(repr(_tick(b["entry_price"], f, long)))
+        distance = abs(Decimal(repr(b["entry_price"])) - Decimal(repr(b["stop"])))
+        return toward_entry(entry - distance if long else entry + distance, f, long, stop=True)
+    return toward_entry(Decimal(repr(leg["price"])), f, long, stop=leg["reason"] in STOPS)
+
+
+def toward_entry(price: Decimal, f: Filters, long: bool, *, stop: bool) -> float:
+    """To the tick towards the entry: up for a long's stop, down for a long's take-profit."""
+    rounding = ROUND_CEILING if stop == long else ROUND_FLOOR
+    return float((price / f.tick).to_integral_value(rounding=rounding) * f.tick)
+
+
+def _tick(price: float, f: Filters, up: bool) -> float:
+    return round_to_tick(price, float(f.tick), up)
+
+
+def _exit_time(closed_ms: int, exit_ms: int, final: str) -> list[str]:
+    if final in MARKET_EXITS:
+        return _differ("exit time", closed_ms, exit_ms)
+    inside = exit_ms <= closed_ms <= exit_ms + BAR_MS  # intrabar: within the backtest's bar
+    return [] if inside else [f"exit time: replay {closed_ms} outside the bar at {exit_ms}"]
+
+
+def _differ(what: str, replay: Any, backtest: Any) -> list[str]:
+    return [] if replay == backtest else [f"{what}: replay {replay}, backtest {backtest}"]
+
+
+def _price(what: str, replay: Any, backtest: float) -> list[str]:
+    value = float(replay)
+    if math.isclose(value, backtest, rel_tol=REL_TOLERANCE):
+        return []
+    return [f"{what}: replay {value}, backtest {backtest}"]
