@@ -28,7 +28,10 @@ from algotrading.local.bybit_sim import (
     BybitSimulator,
     MarketReplay,
     SimConfig,
+    trading,
 )
+from algotrading.local.bybit_sim.engine import Engine
+from algotrading.local.bybit_sim.params import Params
 from algotrading.market.datafiles import DataSet
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -202,3 +205,21 @@ def write_market(
         with gzip.open(root / "funding" / f"{symbol}.csv.gz", "wt") as handle:
             handle.write("\n".join(rows) + "\n")
     return root
+
+
+HAND_START = 1_736_121_600_000  # Monday 2025-01-06 00:00 UTC
+"""Where the hand-made markets of the engine tests begin (5-minute bars near 100)."""
+
+
+def engine_for(tmp_path: Path, bars: list, funding: list | None = None, **config: object) -> Engine:
+    """An engine over a hand-made TESTUSDT market, started when bar 2 opens, no slippage."""
+    root = write_market(tmp_path, "TESTUSDT", HAND_START, bars, funding=funding)
+    market = MarketReplay(DataSet([root]))
+    settings = {"data_dirs": (root,), "stepped": True, "slippage_bps": 0.0, **config}
+    return Engine(market, SimConfig(**settings), HAND_START + 10 * MINUTE)  # type: ignore[arg-type]
+
+
+def order(engine: Engine, **fields: object) -> dict:
+    """POST /v5/order/create on TESTUSDT for the default account, straight into the engine."""
+    body = {"category": "linear", "symbol": "TESTUSDT", **fields}
+    return trading.create_order(engine, engine.accounts[KEY], Params(body))

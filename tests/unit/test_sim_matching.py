@@ -10,31 +10,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sim_support import KEY, MINUTE, write_market
+from sim_support import HAND_START, KEY, MINUTE, engine_for, order
 
-from algotrading.local.bybit_sim import SimConfig, trading
+from algotrading.local.bybit_sim import trading
 from algotrading.local.bybit_sim.engine import Engine
 from algotrading.local.bybit_sim.envelope import BybitError
-from algotrading.local.bybit_sim.market import MarketReplay
 from algotrading.local.bybit_sim.params import Params
 from algotrading.local.bybit_sim.state import account_from_json, to_json
-from algotrading.market.datafiles import DataSet
 
-START = 1_736_121_600_000  # Monday 2025-01-06 00:00 UTC
+START = HAND_START
 BAR = 5 * MINUTE
 FLAT = (100.0, 100.5, 99.5, 100.0)
-
-
-def engine_for(tmp_path: Path, bars: list, funding: list | None = None, **config: object) -> Engine:
-    root = write_market(tmp_path, "TESTUSDT", START, bars, funding=funding)
-    market = MarketReplay(DataSet([root]))
-    settings = {"data_dirs": (root,), "stepped": True, "slippage_bps": 0.0, **config}
-    return Engine(market, SimConfig(**settings), START + 2 * BAR)  # type: ignore[arg-type]
-
-
-def order(engine: Engine, **fields: object) -> dict:
-    body = {"category": "linear", "symbol": "TESTUSDT", **fields}
-    return trading.create_order(engine, engine.accounts[KEY], Params(body))
 
 
 def position(engine: Engine):  # type: ignore[no-untyped-def]
