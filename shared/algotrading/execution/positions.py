@@ -158,7 +158,7 @@ def _follow_exchange(
     """A partial the exchange filled that the stepper did not see (the exchange's prices reached
     the level, ours did not): the state follows the exchange."""
     seen = any(a.reason is ExitReason.PARTIAL_TAKE_PROFIT for a in actions)
-    if seen or state.partial_done or not state.is_open:
+    if seen or state.partial_done or not state.is_open or strategy.policy.partial_fraction is None:
         return state
     if resting.partial_filled(ctx, trade) <= ZERO:
         return state

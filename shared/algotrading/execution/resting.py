@@ -79,6 +79,8 @@ def keep(
 ) -> bool:
     """Make the exchange hold the state's partial at its level; False when the level is already
     passed at `price` (the current price) and the partial must go at market now."""
+    if strategy.policy.partial_fraction is None:
+        return True  # nothing ever rests for this strategy: no lookup
     row = resting_row(ctx, trade)
     level = partial_level(strategy, state, ctx, trade.symbol)
     if level is None:
