@@ -35,7 +35,7 @@ from algotrading.execution.context import Ctx
 from algotrading.execution.exits import market_exit
 from algotrading.execution.paper import book_paper_exits
 from algotrading.execution.protect import protect
-from algotrading.execution.sizing import ZERO, dec, exit_quantity
+from algotrading.execution.sizing import ZERO, dec
 from algotrading.strategies.base import MarketHistory, SignalFrame, Strategy
 from algotrading.strategies.policy import (
     ExitAction,
@@ -144,8 +144,8 @@ def mark_partial(state: PositionState, strategy: Strategy) -> PositionState:
     """The state after its partial was taken outside the stepper (at the exchange first, or at
     market because its level was already passed): the trail arms after the next bar, as the
     stepper arms it after the bar that took the partial."""
-    fraction = min(strategy.policy.partial_fraction or 0.0, state.qty_fraction)
-    return replace(state, qty_fraction=max(state.qty_fraction - fraction, 0.0), partial_done=True)
+    left = max(state.qty_fraction - resting.partial_share(strategy, state), 0.0)
+    return replace(state, qty_fraction=left, partial_done=True)
 
 
 def _follow_exchange(
@@ -226,9 +226,7 @@ def _take_partial(
 def _market_partial(
     ctx: Ctx, trade: trades_db.Trade, strategy: Strategy, state: PositionState, open_qty: Decimal
 ) -> Decimal | None:
-    fraction = min(strategy.policy.partial_fraction or 0.0, state.qty_fraction)
-    share = dec(fraction) / dec(state.qty_fraction)
-    qty = exit_quantity(open_qty, share, ctx.info(trade.symbol))
+    qty = resting.partial_qty(ctx, strategy, state, trade.symbol, open_qty)
     intent = "exit" if qty >= open_qty else "partial_exit"
     reason = str(ExitReason.PARTIAL_TAKE_PROFIT)
     if market_exit(ctx, trade, qty=qty, open_qty=open_qty, reason=reason, intent=intent):

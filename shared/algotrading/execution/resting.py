@@ -53,6 +53,20 @@ def partial_level(
     return round_take_profit(dec(level), state.is_long, ctx.info(symbol))
 
 
+def partial_share(strategy: Strategy, state: PositionState) -> float:
+    """The partial's fraction of the initial quantity (never more than is still open)."""
+    return min(strategy.policy.partial_fraction or 0.0, state.qty_fraction)
+
+
+def partial_qty(
+    ctx: Ctx, strategy: Strategy, state: PositionState, symbol: str, open_qty: Decimal
+) -> Decimal:
+    """The partial's quantity out of `open_qty`, floored to the lot (everything when the rest
+    would be dust)."""
+    share = dec(partial_share(strategy, state)) / dec(state.qty_fraction)
+    return exit_quantity(open_qty, share, ctx.info(symbol))
+
+
 def resting_row(ctx: Ctx, trade: trades_db.Trade) -> OrderRow | None:
     """The trade's latest resting partial order row, if it ever had one."""
     prefix = link_prefix(trade.strategy, INTENT)
@@ -150,9 +164,7 @@ def _place(
     open_qty: Decimal,
     level: Decimal,
 ) -> None:
-    fraction = strategy.policy.partial_fraction or 0.0
-    share = dec(min(fraction, state.qty_fraction)) / dec(state.qty_fraction)
-    qty = exit_quantity(open_qty, share, ctx.info(trade.symbol))
+    qty = partial_qty(ctx, strategy, state, trade.symbol, open_qty)
     link = order_link_id(ctx.account_id, trade.strategy, trade.symbol, INTENT, ctx.close_ms)
     side = Side.SELL if trade.is_long else Side.BUY
     with ctx.tx() as conn:
