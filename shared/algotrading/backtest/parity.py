@@ -26,10 +26,10 @@ from typing import Any
 
 from algotrading.domain.fills import round_to_tick
 from algotrading.domain.timefmt import parse_time
+from algotrading.strategies.registry import get_strategy
 
 MARKET_EXITS = frozenset({"signal", "time_stop"})
 STOPS = frozenset({"stop_loss", "trailing_stop"})
-BAR_MS = 15 * 60_000
 REL_TOLERANCE = 1e-9
 
 
@@ -98,7 +98,9 @@ def trade_differences(
     if b.get("open") or r["closed_ms"] is None:
         return found + _differ("still open", r["closed_ms"] is None, bool(b.get("open")))
     found += _differ("exit reason", r["exit_reason"], b["exit_reason"].split("+")[-1])
-    found += _exit_time(r["closed_ms"], parse_time(b["exit_time"]), b["exits"][-1]["reason"])
+    bar_ms = get_strategy(b["strategy"]).entry_interval.ms  # a stop's bar is the strategy's
+    found += _exit_time(r["closed_ms"], parse_time(b["exit_time"]), b["exits"][-1]["reason"],
+                        bar_ms)  # fmt: skip
     found += _differ("exit legs", [leg["reason"] for leg in legs],
                      [leg["reason"] for leg in b["exits"]])  # fmt: skip
     if found:
@@ -143,10 +145,10 @@ def _tick(price: float, f: Filters, up: bool) -> float:
     return round_to_tick(price, float(f.tick), up)
 
 
-def _exit_time(closed_ms: int, exit_ms: int, final: str) -> list[str]:
+def _exit_time(closed_ms: int, exit_ms: int, final: str, bar_ms: int) -> list[str]:
     if final in MARKET_EXITS:
         return _differ("exit time", closed_ms, exit_ms)
-    inside = exit_ms <= closed_ms <= exit_ms + BAR_MS  # intrabar: within the backtest's bar
+    inside = exit_ms <= closed_ms <= exit_ms + bar_ms  # intrabar: within the backtest's bar
     return [] if inside else [f"exit time: replay {closed_ms} outside the bar at {exit_ms}"]
 
 
