@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
+import algotrading.bundled
 from algotrading.backtest import BacktestConfig, FileMarketData, progress_steps, run_backtest
 from algotrading.cli.main import main
 from algotrading.domain.timefmt import parse_time
@@ -98,6 +100,35 @@ def test_bad_input_is_one_line_and_exit_2(
     code, out, err = run(capsys, "backtest", "run", *args, "--no-store")
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("error: ") and message in err
+
+
+def test_default_symbols_the_data_lacks_are_named_in_a_note(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    """scalper's six default symbols (BTC, ETH, SOL, XRP, AVAX, BNB) against the bundled data
+    (klines of AAVE, ADA, APE, AVAX, BNB, BTC, ETH, SOL): five run, XRPUSDT is named in a note."""
+    result = tmp_path / "run.json"
+    code, out, err = run(capsys, "backtest", "run", "--strategy", "scalper", *SPAN, "--json",
+                         str(result), "--no-store")  # fmt: skip
+    assert code == 0 and "metric" in out
+    assert err == "note: scalper: not in the data, left out: XRPUSDT\n"
+    ran = json.loads(result.read_text())["symbols"]
+    assert ran == ["BTCUSDT", "ETHUSDT", "SOLUSDT", "AVAXUSDT", "BNBUSDT"]
+
+
+def test_no_default_symbol_in_the_data_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    """Data with APEUSDT only: none of ema_cross's symbols (BTCUSDT) is there."""
+    (tmp_path / "klines").mkdir()
+    ape = Path(algotrading.bundled.__file__).parent / "klines" / "APEUSDT_15m.csv.gz"
+    shutil.copy(ape, tmp_path / "klines")
+    result = tmp_path / "run.json"
+    code, out, err = run(capsys, "backtest", "run", "--strategy", "ema_cross", "--data-dir",
+                         str(tmp_path), "--json", str(result), "--no-store")  # fmt: skip
+    assert code == 2 and out == "" and not result.exists()
+    assert err == (f"error: none of ema_cross's symbols (BTCUSDT) is in the data ({tmp_path}): "
+                   "choose some with --symbols\n")  # fmt: skip
 
 
 def test_show_an_unknown_run(capsys: pytest.CaptureFixture, use_database: str) -> None:

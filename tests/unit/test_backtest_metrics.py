@@ -17,7 +17,7 @@ from algotrading.domain.intervals import DAY_MS
 from algotrading.domain.timefmt import parse_time
 from algotrading.portfolio.metrics import calmar_ratio
 from algotrading.risk.types import PositionSide, TradeProposal
-from algotrading.strategies.base import MarketHistory, PositionPolicy
+from algotrading.strategies.base import MarketHistory, PositionPolicy, SignalFrame
 
 
 def test_curve_metrics_by_hand() -> None:
@@ -153,3 +153,38 @@ def test_an_entry_the_margin_cannot_fund_never_trades() -> None:
     assert result.metrics["entries"]["entries_unfunded"] == 1
     assert result.metrics["per_symbol"]["BUSDT"]["trades"] == 0
     assert result.final_equity == pytest.approx(10_000 + 100 * 1.0 - 0.00055 * 100 * 201)
+
+
+class TwoScripts(ScriptedStrategy):
+    """A scripted strategy whose symbols have their own entry and exit bars."""
+
+    def __init__(self, policy: PositionPolicy, scripts: dict[str, dict[str, list[int]]]) -> None:
+        super().__init__(policy)
+        self._scripts = {s: ScriptedStrategy(policy, **flags) for s, flags in scripts.items()}
+
+    def symbol_signals(self, history: MarketHistory) -> SignalFrame:
+        return self._scripts[history.symbol].symbol_signals(history)
+
+
+@pytest.mark.parametrize(("b_signal", "b_qty"), [(3, None), (4, 89.8955)])
+def test_a_stop_inside_a_bar_frees_its_margin_at_that_bar_s_close(
+    b_signal: int, b_qty: float | None
+) -> None:
+    """AUSDT enters at bar 2's open (100) with all the equity: 10,000 x 1.0 / 100 = 100 units,
+    stop 90. Bar 4 (low 85) stops it out at 90 inside the bar: -1,000, fees 5.5 + 4.95, equity
+    8,989.55. BUSDT's entry at bar 4's open comes before that stop: no free margin, refused (as
+    the portfolio backtest refuses it). One bar later the margin is free: 8,989.55 / 100."""
+    stopped = (100.0, 101.0, 85.0, 88.0)
+    rows = {"AUSDT": [FLAT_BAR] * 4 + [stopped, FLAT_BAR, FLAT_BAR], "BUSDT": [FLAT_BAR] * 7}
+    strategy = TwoScripts(PositionPolicy(), {"AUSDT": {"entry_long": [1]},
+                                             "BUSDT": {"entry_long": [b_signal]}})  # fmt: skip
+    histories = {s: MarketHistory(s, {strategy.entry_interval: hourly(r)}) for s, r in rows.items()}
+    config = BacktestConfig("scripted", slippage_bps=0.0,
+                            sizing=Sizing(SizingMode.FRACTION, fraction=1.0))  # fmt: skip
+    result = simulate(strategy, histories, config)
+    trades = result.trade_rows()
+    a = next(t for t in trades if t["symbol"] == "AUSDT")
+    assert a["qty"] == pytest.approx(100.0) and a["exit_price"] == pytest.approx(90.0)
+    b = [t["qty"] for t in trades if t["symbol"] == "BUSDT"]
+    assert b == ([] if b_qty is None else [pytest.approx(b_qty)])
+    assert result.metrics["entries"]["entries_unfunded"] == (1 if b_qty is None else 0)

@@ -10,6 +10,7 @@ strategy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -67,6 +68,13 @@ class FileMarketData:
 
     def open_interest(self, symbol: str, since_ms: int | None) -> OpenInterestSeries | None:
         return self._oi.series(symbol)
+
+
+def symbols_in_data(wanted: Iterable[str], dataset: DataSet) -> list[str]:
+    """The symbols of `wanted` the data has candles of, in `wanted`'s order. A strategy's
+    default list is wider than any one data set; a backtest runs the ones there are, as live
+    skips the symbols the exchange lacks (both `algo backtest` commands)."""
+    return [s for s in wanted if dataset.intervals(s)]
 
 
 class ExchangeMarketData:

@@ -38,7 +38,7 @@ from algotrading.backtest.pnl import UnitResults, unit_results
 from algotrading.backtest.result import BacktestResult, SymbolOutcome, new_run_id
 from algotrading.backtest.sizing import NEVER, UnitBook, size_positions, unit_risk
 from algotrading.backtest.span import resolve_end, resolve_start
-from algotrading.backtest.trades import F64, Bars, WalkedTrades, select
+from algotrading.backtest.trades import F64, Bars, WalkedTrades, leg_done_ms, select
 from algotrading.backtest.walk import walk
 from algotrading.strategies.base import MarketHistory, PositionPolicy, Strategy
 from algotrading.strategies.base import Sizing as PolicySizing
@@ -171,11 +171,13 @@ def _funded(
 
 
 def _done_ms(part: Walked) -> np.ndarray:
-    """When each position's result is realized for sizing: its last fill (never if open)."""
-    w, bars = part.walked, part.bars
+    """When each position's result and margin are free for sizing: its last leg's
+    `leg_done_ms` (never if open), so a stop inside the bar whose open fills another entry
+    does not fund it, as in the portfolio backtest."""
+    w = part.walked
     done = np.where(w.open_fraction > 0, NEVER, 0).astype(np.int64)
     closed_legs = w.open_fraction[w.leg_trade] == 0
-    np.maximum.at(done, w.leg_trade[closed_legs], bars.start_ms[w.leg_bar[closed_legs]])
+    np.maximum.at(done, w.leg_trade[closed_legs], leg_done_ms(w, part.bars)[closed_legs])
     return done
 
 

@@ -2,8 +2,11 @@
 
 The sizing equity at an entry is the starting capital plus the net result (price PnL - fees +
 funding) of every position whose last fill came at or before the entry's fill: exits before
-entries, as the executor processes a bar. Open positions' unrealized PnL is not counted (a
-loss not yet taken is not spent yet, a gain not yet taken cannot be spent yet).
+entries, as the executor processes a bar. An entry fills at a bar's open, so `done_ms` is when
+a position's last leg is done (`trades.leg_done_ms`): a market exit at that open comes first, a
+stop inside the bar only at its close (the portfolio backtest books legs by the same rule).
+Open positions' unrealized PnL is not counted (a loss not yet taken is not spent yet, a gain
+not yet taken cannot be spent yet).
 
 Each mode gives a wanted quantity (`config.SizingMode`); every mode but `units` is then capped
 by the free margin: (sizing equity - margin of the positions still open) x leverage / price,

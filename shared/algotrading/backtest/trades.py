@@ -27,6 +27,8 @@ LIQUIDATION = "liquidation"
 REASONS: tuple[str, ...] = (*(reason.value for reason in ExitReason), LIQUIDATION)
 """Exit reasons by code: the stepper's, plus liquidation (the fill model's, checked first)."""
 REASON_CODE: dict[str, int] = {name: code for code, name in enumerate(REASONS)}
+MARKET_REASONS = frozenset({REASON_CODE[ExitReason.SIGNAL], REASON_CODE[ExitReason.TIME_STOP]})
+"""Exit legs filled by a market order at a bar's open; every other leg is intrabar."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,15 @@ class TradeBuilder:
             leg_reason=col(g, "reason", np.int8),
             counts=counts,
         )
+
+
+def leg_done_ms(walked: WalkedTrades, bars: Bars) -> I64:
+    """When each exit leg's money and margin are free: a market leg at its bar's open, an
+    intrabar leg (stop, target, liquidation) at its bar's close. An intrabar fill comes after
+    the open of its bar, so an entry filled at that open must not use it; both backtests book
+    legs by this one rule, so they fund and refuse the same entries."""
+    market = np.isin(walked.leg_reason, list(MARKET_REASONS))
+    return np.where(market, bars.start_ms[walked.leg_bar], bars.close_ms[walked.leg_bar])
 
 
 def holding_pieces(walked: WalkedTrades, n: int) -> tuple[I64, I64, I64, F64]:

@@ -18,6 +18,7 @@ from algotrading.backtest import (
     progress_steps,
     run_backtest,
 )
+from algotrading.backtest.data import symbols_in_data
 from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric
 from algotrading.backtest.report import write_report
 from algotrading.cli.data import data_dir_option, open_dataset
@@ -27,6 +28,8 @@ from algotrading.db.backtests import insert_run, list_runs, load_run
 from algotrading.db.connection import connection
 from algotrading.domain.timefmt import ms_to_iso, parse_time
 from algotrading.errors import AppError
+from algotrading.market.datafiles import DataSet
+from algotrading.strategies.base import Strategy
 from algotrading.strategies.registry import get_strategy
 
 
@@ -73,10 +76,12 @@ def run(
     with user_errors():
         overrides = parse_params(params)
         strategy = get_strategy(strategy_name, overrides)
+        dataset = open_dataset(data_dirs)
+        chosen, missing = _symbols(symbols, strategy, dataset)
         config = BacktestConfig(
             strategy=strategy.id,
             params=overrides,
-            symbols=None if symbols is None else tuple(symbols.split(",")),
+            symbols=chosen,
             start_ms=None if start is None else parse_time(start),
             end_ms=None if end is None else parse_time(end),
             capital=capital,
@@ -84,9 +89,8 @@ def run(
             slippage_bps=slippage_bps,
             sizing=_sizing(risk_pct, units),
         )
-        market = FileMarketData(open_dataset(data_dirs))
-        count = len(config.symbols or strategy.default_symbols)
-        result = _run_with_progress(config, market, progress_steps(count))
+        result = _run_with_progress(config, FileMarketData(dataset), progress_steps(len(chosen)))
+    _note_left_out(strategy.id, missing)
     _summary(result)
     if json_path is not None:
         json_path.write_text(json.dumps(result.to_json()), encoding="utf-8")
@@ -99,6 +103,31 @@ def run(
             insert_run(conn, result)
             conn.commit()
         click.echo(f"stored as {result.run_id}")
+
+
+def _symbols(
+    given: str | None, strategy: Strategy[Any], dataset: DataSet
+) -> tuple[tuple[str, ...], list[str]]:
+    """(symbols to run, default symbols left out). `--symbols` as given: a name the data lacks
+    is a typo, refused by the engine. The strategy's defaults are wider than any one data set:
+    they are cut to the ones the data has, as the portfolio backtest cuts them
+    (`symbols_in_data`). None of them in the data: nothing to run."""
+    if given is not None:
+        return tuple(given.split(",")), []
+    wanted = strategy.default_symbols
+    have = symbols_in_data(wanted, dataset)
+    if not have:
+        dirs = ", ".join(str(d) for d in dataset.dirs)
+        raise AppError(f"none of {strategy.id}'s symbols ({', '.join(wanted)}) is in the "
+                       f"data ({dirs}): choose some with --symbols")  # fmt: skip
+    return tuple(have), [s for s in wanted if s not in have]
+
+
+def _note_left_out(strategy: str, missing: list[str]) -> None:
+    """One line on stderr naming the default symbols the data lacks: a note, not an error, so
+    printed once the run has succeeded (a failing run's stderr stays its one error line)."""
+    if missing:
+        click.echo(f"note: {strategy}: not in the data, left out: {', '.join(missing)}", err=True)
 
 
 def _run_with_progress(

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import tempfile
 from pathlib import Path
 from typing import Protocol
 
@@ -47,7 +49,13 @@ def content_key(data: bytes) -> str:
 
 class LocalBlobStore:
     """A directory of `<key>.npy` files; writes go through a temporary name and a rename, so a
-    reader in another process never sees half a file."""
+    reader in another process never sees half a file.
+
+    Forked workers often put the same array at once. Each write gets its own temporary file
+    (`mkstemp`: unique across processes and calls), and `os.replace` publishes it atomically;
+    writers of one key write the same bytes, so whichever rename comes last leaves the same
+    blob. (A name shared between writers, such as `id(data)`, which forked processes repeat,
+    lets one writer rename another's file away: FileNotFoundError.)"""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -58,10 +66,20 @@ class LocalBlobStore:
         key = content_key(data)
         path = self.root / f"{key}.npy"
         if not path.exists():
-            tmp = path.with_suffix(f".{id(data)}.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
+            self._publish(path, data)
         return key
+
+    def _publish(self, path: Path, data: bytes) -> None:
+        """Write `data` to a fresh temporary file beside `path`, then rename it over `path`."""
+        fd, tmp = tempfile.mkstemp(prefix=f"{path.stem}.", suffix=".tmp", dir=self.root)
+        try:
+            os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the blob from other users
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def get(self, key: str) -> np.ndarray:
         if not key.isalnum():

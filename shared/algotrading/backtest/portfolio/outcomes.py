@@ -19,14 +19,11 @@ from algotrading.backtest import fast
 from algotrading.backtest.candidates import Candidates, WalkSettings, find_candidates
 from algotrading.backtest.funding import FundingFlows, funding_flows
 from algotrading.backtest.pnl import UnitResults, unit_results
-from algotrading.backtest.trades import REASON_CODE, Bars, TradeBuilder, WalkedTrades
+from algotrading.backtest.trades import Bars, TradeBuilder, WalkedTrades, leg_done_ms
 from algotrading.backtest.walk import is_fixed_level, step_position
 from algotrading.domain.series import FundingHistory
 from algotrading.strategies.base import PositionPolicy, PositionSide, SignalFrame
 from algotrading.strategies.policy import open_position
-
-MARKET_REASONS = frozenset({REASON_CODE["signal"], REASON_CODE["time_stop"]})
-"""Exit legs filled by a market order at the next bar's open; every other leg is intrabar."""
 
 TRADE_COLUMNS = (
     "signal_ms", "entry_ms", "side", "entry_price", "stop", "weight", "held_until_ms",
@@ -113,10 +110,8 @@ def _trade_table(w: WalkedTrades, bars: Bars, u: UnitResults) -> np.ndarray:
 def _leg_table(w: WalkedTrades, bars: Bars, u: UnitResults) -> np.ndarray:
     """Legs with the time their money is known: an intrabar fill at its bar's close, a market
     fill at its bar's open (the close of the bar that decided it)."""
-    market = np.isin(w.leg_reason, list(MARKET_REASONS))
-    booked = np.where(market, bars.start_ms[w.leg_bar], bars.close_ms[w.leg_bar])
-    cols = [w.leg_trade, booked, bars.start_ms[w.leg_bar], w.leg_price, w.leg_fraction,
-            w.leg_reason, u.leg_gross, u.leg_fee]  # fmt: skip
+    cols = [w.leg_trade, leg_done_ms(w, bars), bars.start_ms[w.leg_bar], w.leg_price,
+            w.leg_fraction, w.leg_reason, u.leg_gross, u.leg_fee]  # fmt: skip
     return _table(cols, len(w.leg_trade))
 
 

@@ -17,7 +17,12 @@ import numpy as np
 
 from algotrading.backtest.candidates import WalkSettings
 from algotrading.backtest.config import BacktestInputError
-from algotrading.backtest.data import FileMarketData, cut_history, load_history
+from algotrading.backtest.data import (
+    FileMarketData,
+    cut_history,
+    load_history,
+    symbols_in_data,
+)
 from algotrading.backtest.portfolio.blobs import BlobStore
 from algotrading.backtest.portfolio.config import PortfolioConfig
 from algotrading.backtest.portfolio.outcomes import candidate_outcomes
@@ -103,7 +108,7 @@ def _symbols(config: PortfolioConfig, strategy: str, data: DataSet, universe: Da
             raise BacktestInputError(f"--universe-dir: no candles of the benchmark {benchmark}")
         return have
     wanted = config.spec(strategy).get("symbols") or instance.default_symbols
-    return [s for s in wanted if data.intervals(s)]
+    return symbols_in_data(wanted, data)
 
 
 def _daily(data: DataSet, symbol: str) -> bool:
