@@ -15,6 +15,9 @@ from algotrading.market.datafiles import DataSet
 from algotrading.strategies import MarketHistory, PositionSide, SignalFrame, get_strategy
 
 M15, H1 = Interval.M15, Interval.H1
+LITERAL = {"setup_window_bars": 1}
+"""The reference read literally (every condition on the signal bar): the bar-by-bar tests below
+check that reading; the default window is tested apart."""
 
 
 def history(symbol: str) -> MarketHistory:
@@ -29,7 +32,7 @@ def eth() -> MarketHistory:
 
 @pytest.fixture(scope="module")
 def frame(eth: MarketHistory) -> SignalFrame:
-    return get_strategy("scalper").signals({"ETHUSDT": eth})["ETHUSDT"]
+    return get_strategy("scalper", LITERAL).signals({"ETHUSDT": eth})["ETHUSDT"]
 
 
 def hand_values(eth: MarketHistory, close_ms: int) -> dict[str, float]:
@@ -80,7 +83,7 @@ def test_long_entry(eth: MarketHistory, frame: SignalFrame) -> None:
 
 def test_short_entry() -> None:
     btc = history("BTCUSDT")
-    frame = get_strategy("scalper").signals({"BTCUSDT": btc})["BTCUSDT"]
+    frame = get_strategy("scalper", LITERAL).signals({"BTCUSDT": btc})["BTCUSDT"]
     v = hand_values(btc, at("2026-03-28T14:00Z"))
     assert v["close"] > v["upper"]
     assert v["rsi7"] > 75
@@ -163,7 +166,8 @@ def test_the_literal_rule_is_rare_on_real_data() -> None:
     """The documented consequence of the literal same-bar reading (docs/STRATEGIES.md): a few
     entries per symbol in six months; a 3-bar setup window gives several times more."""
     data = DataSet()
-    literal, wide = get_strategy("scalper"), get_strategy("scalper", {"setup_window_bars": 3})
+    literal = get_strategy("scalper", LITERAL)
+    wide = get_strategy("scalper", {"setup_window_bars": 3})
     counts = {"literal": 0, "wide": 0}
     for symbol in data.symbols():
         h = {symbol: history(symbol)}
@@ -172,3 +176,65 @@ def test_the_literal_rule_is_rare_on_real_data() -> None:
             counts[name] += int((f.entry_long | f.entry_short).sum())
     assert 5 <= counts["literal"] <= 30
     assert counts["wide"] > 5 * counts["literal"]
+
+
+def test_the_default_setup_window_is_four_bars_and_the_literal_reading_stays() -> None:
+    """4 is the value chosen on trade counts (docs/STRATEGIES.md section 7); 1 stays valid."""
+    assert get_strategy("scalper").params.setup_window_bars == 4
+    assert get_strategy("scalper", LITERAL).params.setup_window_bars == 1
+
+
+START_MS = 1_759_276_800_000  # 2025-10-01 00:00 UTC, on the hour
+TREND_BARS = 2600  # 650 hours: past both timeframes' warm-up
+
+
+def dip(k: int) -> tuple[MarketHistory, int, int]:
+    """A hand-built 15m series: a steady uptrend (+0.1 % a bar, seeded noise), six falling bars,
+    the washed-out bar s (-4 % on ten times the volume), k - 1 small losses and the bounce (+1 %)
+    on bar i = s + k; the 1h candles are its complete hours. Returns (history, s, i)."""
+    rng = np.random.default_rng(7)
+    returns = np.concatenate([
+        0.001 + 0.002 * rng.standard_normal(TREND_BARS), np.full(6, -0.003), [-0.04],
+        np.full(k - 1, -0.001), [0.01],
+    ])  # fmt: skip
+    s, i = TREND_BARS + 6, TREND_BARS + 6 + k
+    close = 100 * np.exp(np.cumsum(returns))
+    open_ = np.concatenate([[100.0], close[:-1]])
+    high, low = np.maximum(open_, close) * 1.0005, np.minimum(open_, close) * 0.9995
+    volume = np.full(len(close), 100.0)
+    volume[s] = 1000.0
+    start = START_MS + np.arange(len(close), dtype=np.int64) * M15.ms
+    c15 = Candles(start, open_, high, low, close, volume, volume * close)
+    h = len(close) // 4 * 4  # complete hours only
+    hours = {n: a[:h].reshape(-1, 4) for n, a in (("o", open_), ("h", high), ("l", low),
+                                                   ("c", close), ("v", volume))}  # fmt: skip
+    turnover = (hours["v"] * hours["c"]).sum(1)
+    c1h = Candles(start[:h:4], hours["o"][:, 0], hours["h"].max(1), hours["l"].min(1),
+                  hours["c"][:, -1], hours["v"].sum(1), turnover)  # fmt: skip
+    return MarketHistory("TESTUSDT", {M15: c15, H1: c1h}), s, i
+
+
+@pytest.mark.parametrize("k", [1, 3, 4, 6])
+def test_a_setup_k_bars_before_the_turn_enters_only_within_the_window(k: int) -> None:
+    """The setup (close below the lower band, RSI(7) < 25, volume spike) holds on bar s alone and
+    the turn (Stochastic RSI K over D from below 20) and the 1H trend on bar i = s + k alone, as
+    TA-Lib computes them; the window w admits the setup when it lies among the last w bars,
+    i.e. k < w. The literal reading (w = 1) never enters on such a pair."""
+    history, s, i = dip(k)
+    close, volume = history.candles[M15].close, history.candles[M15].volume
+    _, _, lower = talib.BBANDS(close, 20, 2.0, 2.0, 0)
+    setup = (close < lower) & (talib.RSI(close, 7) < 25) & (volume > 2 * talib.SMA(volume, 20))
+    assert np.flatnonzero(setup[i - 8 : i + 1]).tolist() == [s - (i - 8)]
+    _, k_line = talib.STOCHRSI(close, timeperiod=14, fastk_period=14, fastd_period=3)
+    d_line = talib.SMA(k_line, 3)
+    assert k_line[i] > d_line[i] and k_line[i - 1] < 20
+    assert k_line[i - 1] <= d_line[i - 1] + 1e-9  # both ~0, equal but for TA-Lib's residue
+    ema = talib.EMA(history.candles[H1].close[: (i + 1) // 4], 50)  # hours closed by bar i
+    assert close[i] > ema[-1]
+    for window in range(1, 9):
+        strategy = get_strategy("scalper", {"setup_window_bars": window})
+        frame = strategy.signals({"TESTUSDT": history})["TESTUSDT"]
+        assert frame.settled[i]
+        assert bool(frame.entry_long[i]) is (k < window), window
+    default = get_strategy("scalper").signals({"TESTUSDT": history})["TESTUSDT"]
+    assert bool(default.entry_long[i]) is (k < 4)

@@ -72,7 +72,11 @@ class ScalperParams(StrategyParams):
     rsi_exit_high: float = Field(60.0, ge=0, le=100)
     trend_ema_period: int = Field(50, ge=2, le=400)
     max_bb_width: float | None = Field(None, gt=0, le=10)
-    setup_window_bars: int = Field(1, ge=1, le=10)
+    setup_window_bars: int = Field(4, ge=1, le=10)
+    """Bars the oversold (overbought) setup may precede the Stochastic RSI turn by, plus one; 1 is
+    the reference read literally (all on one bar), which trades about twice a month over 8
+    symbols. 4 was chosen on trade counts alone (`python -m bench.scalper_window`,
+    docs/STRATEGIES.md section 7)."""
     leverage: float = Field(2.0, ge=1, le=2)
 
     @model_validator(mode="after")
