@@ -52,12 +52,12 @@ def known_at(history: MarketHistory, t_ms: int) -> MarketHistory:
 
 
 def live_window(history: MarketHistory, strategy: Strategy, t_ms: int) -> MarketHistory:
-    """What the live executor fetches at t: `warmup_bars` closed candles per timeframe and the
-    strategy's funding / open-interest look-back."""
+    """What the live executor fetches at t: the longest window's closed candles per timeframe
+    (`windows[iv].max_bars`) and the strategy's funding / open-interest look-back."""
     cut = known_at(history, t_ms)
     candles: dict[Interval, Candles] = {}
     for iv, c in cut.candles.items():
-        candles[iv] = c.slice(max(0, len(c) - strategy.warmup_bars[iv]))
+        candles[iv] = c.slice(max(0, len(c) - strategy.windows[iv].max_bars))
     funding, oi = cut.funding, cut.open_interest
     if funding is not None:
         keep = funding.time_ms >= t_ms - strategy.funding_history_ms

@@ -40,7 +40,7 @@ def btc(derivs: DataSet, shared_data: Path) -> MarketHistory:
 
 @pytest.fixture(scope="module")
 def frame(btc: MarketHistory) -> SignalFrame:
-    return get_strategy("carry").signals({"BTCUSDT": btc})["BTCUSDT"]
+    return get_strategy("carry").frames({"BTCUSDT": btc})["BTCUSDT"]
 
 
 def hand_values(history: MarketHistory, close_ms: int) -> dict[str, float]:
@@ -130,16 +130,16 @@ def test_without_open_interest_history_entries_are_blocked_by_default(
     btc: MarketHistory,
 ) -> None:
     no_oi = replace(btc, open_interest=None)
-    i_frame = get_strategy("carry").signals({"BTCUSDT": no_oi})["BTCUSDT"]
+    i_frame = get_strategy("carry").frames({"BTCUSDT": no_oi})["BTCUSDT"]
     i = row_at(i_frame, "2023-11-02T05:00Z")
     assert not i_frame.entry_short[i]
     assert i_frame.failed(i, PositionSide.SHORT) == [OI_RISING]
     assert not i_frame.conditions["oi_known"].any()
     lenient = get_strategy("carry", {"require_open_interest": False})
-    open_frame = lenient.signals({"BTCUSDT": no_oi})["BTCUSDT"]
+    open_frame = lenient.frames({"BTCUSDT": no_oi})["BTCUSDT"]
     assert open_frame.entry_short[i]
     # known open interest still counts when it is there: the falling bar stays blocked
-    with_oi = lenient.signals({"BTCUSDT": btc})["BTCUSDT"]
+    with_oi = lenient.frames({"BTCUSDT": btc})["BTCUSDT"]
     j = row_at(with_oi, "2023-11-02T04:00Z")
     assert with_oi.failed(j, PositionSide.SHORT) == [OI_RISING]
 
@@ -151,7 +151,7 @@ def test_threshold_is_scaled_to_a_4h_funding_interval(shared_data: Path) -> None
         "KASUSDT", {H1: data.candles("KASUSDT", H1)}, funding=data.funding("KASUSDT")
     )
     strategy = get_strategy("carry", {"require_open_interest": False})
-    frame = strategy.signals({"KASUSDT": kas})["KASUSDT"]
+    frame = strategy.frames({"KASUSDT": kas})["KASUSDT"]
     v = hand_values(kas, at("2025-05-11T21:00Z"))
     assert v["interval"] == 4
     raw_avg = v["avg_per_8h"] / 2
@@ -174,7 +174,7 @@ def test_pinned_funding_gives_no_z_score(derivs: DataSet) -> None:
     history = MarketHistory(
         "DOGEUSDT", {H1: derivs.candles("DOGEUSDT", H1)}, funding=derivs.funding("DOGEUSDT")
     )
-    frame = get_strategy("carry").signals({"DOGEUSDT": history})["DOGEUSDT"]
+    frame = get_strategy("carry").frames({"DOGEUSDT": history})["DOGEUSDT"]
     i = row_at(frame, "2022-07-28T09:00Z")
     rates = history.funding.rate if history.funding is not None else np.empty(0)
     times = history.funding.time_ms if history.funding is not None else np.empty(0)

@@ -34,7 +34,7 @@ def histories(daily: dict[str, Candles]) -> dict[str, MarketHistory]:
 
 @pytest.fixture(scope="module")
 def frames(histories: dict[str, MarketHistory]) -> dict[str, SignalFrame]:
-    return get_strategy("momentum").signals(histories)
+    return get_strategy("momentum").frames(histories)
 
 
 def recent(histories: dict[str, MarketHistory], t: int, days: int = 70) -> dict[str, MarketHistory]:
@@ -130,7 +130,7 @@ def test_coins_far_below_their_30_day_high_are_not_bought(
     t = at("2025-11-03")
     ranked = rank_universe(daily, t).ranked
     eligible = [r.symbol for r in ranked[:-5] if r.drawdown >= -15]
-    frames = get_strategy("momentum", {"drawdown_exclude_pct": 15}).signals(recent(histories, t))
+    frames = get_strategy("momentum", {"drawdown_exclude_pct": 15}).frames(recent(histories, t))
     longs = members(frames, t, "entry_long")
     assert longs == set(eligible[:5])
     assert "HBARUSDT" not in longs and "TONUSDT" not in longs
@@ -143,7 +143,7 @@ def test_the_basket_shrinks_with_the_universe(
 ) -> None:
     t = at("2025-11-03")
     chosen = dict(sorted(recent(histories, t).items())[:count])
-    frames = get_strategy("momentum").signals(chosen)
+    frames = get_strategy("momentum").frames(chosen)
     n_ranked = sum(1 for f in frames.values() if np.isfinite(f.values["rank"][f.index_of(t)]))
     assert min(5, n_ranked // 3) == slots
     longs, bottom = (
@@ -167,6 +167,6 @@ def test_the_protective_stop_is_three_daily_atr(
 def test_without_the_benchmark_no_shorts(histories: dict[str, MarketHistory]) -> None:
     t = at("2025-11-03")
     no_btc = {s: h for s, h in recent(histories, t).items() if s != "BTCUSDT"}
-    frames = get_strategy("momentum").signals(no_btc)
+    frames = get_strategy("momentum").frames(no_btc)
     assert members(frames, t, "entry_short") == set()
     assert len(members(frames, t, "entry_long")) == 5

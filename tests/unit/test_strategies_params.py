@@ -11,8 +11,6 @@ import pytest
 
 from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles
-from algotrading.indicators import get_indicator
-from algotrading.indicators.warmup import adx_min_history, ema_min_history, wilder_min_history
 from algotrading.strategies import (
     STRATEGIES,
     MarketHistory,
@@ -21,6 +19,7 @@ from algotrading.strategies import (
     get_strategy,
 )
 from algotrading.strategies.params import StrategyParams
+from algotrading.strategies.window import Window
 
 
 def test_the_four_strategies_and_their_reference_allocation() -> None:
@@ -115,21 +114,27 @@ def test_defaults_are_the_reference_numbers() -> None:
     assert StrategyParams.model_config["strict"] is True
 
 
-def test_warmup_lengths_follow_the_indicators_min_history() -> None:
+def test_warmup_lengths_leave_one_percent_of_a_seed() -> None:
+    """Hand arithmetic: an EMA(n) needs n + ceil(ln 100 / -ln(1 - 2/(n+1))) bars, Wilder's
+    smoothing (RSI, ATR) n + 1 + ceil(ln 100 / -ln(1 - 1/n)); ADX 2n + m with
+    (m + 1)(1 - 1/n)^m <= 0.01; the RSI inside Stochastic RSI settles to 1e-4; at least 150."""
     assert get_strategy("trend").warmup_bars == {
-        Interval.H4: max(ema_min_history(21) + 1, wilder_min_history(14)),  # 326
-        Interval.D1: max(ema_min_history(50), adx_min_history(14)),  # 626
+        Interval.H4: 150,  # the floor: RSI/ATR(14) need 15 + ceil(62.14), EMA(21) + 1: 21 + 49 + 1
+        Interval.D1: 166,  # EMA(50): 50 + ceil(115.14); ADX(14): 28 + 128 = 156
     }
-    stoch = get_indicator("stoch_rsi").min_history()
     assert get_strategy("scalper").warmup_bars == {
-        Interval.M15: stoch + 1,  # 406: the cross needs the previous K and D settled too
-        Interval.H1: ema_min_history(50),
+        Interval.M15: 158,  # RSI(14) to 1e-4: 15 + 125, + 13 + 2 + 2, + 1 for the cross
+        Interval.H1: 166,
     }
-    assert get_strategy("carry").warmup_bars == {Interval.H1: wilder_min_history(14)}
-    assert get_strategy("momentum").warmup_bars == {Interval.D1: ema_min_history(50)}
+    assert get_strategy("carry").warmup_bars == {Interval.H1: 150}  # RSI, ATR: 78, the floor
+    assert get_strategy("momentum").warmup_bars == {Interval.D1: 166}
     slow = get_strategy("trend", {"ema_slow": 200, "adx_period": 30})
-    assert slow.warmup_bars[Interval.H4] == ema_min_history(200) + 1
-    assert slow.warmup_bars[Interval.D1] == max(ema_min_history(50), adx_min_history(30))
+    assert slow.warmup_bars[Interval.H4] == 662  # 200 + ceil(460.5) + 1
+    assert slow.windows[Interval.H4] == Window(662, 795)  # a fifth longer than 200 allows
+    assert get_strategy("trend").windows == {
+        Interval.H4: Window(150, 200),
+        Interval.D1: Window(166, 200),
+    }
     assert get_strategy("carry").funding_history_ms == 31 * 86_400_000 + 5 * 60_000
     assert get_strategy("carry").open_interest_history_ms == 40 * 3_600_000 + 5 * 60_000
 
@@ -150,9 +155,9 @@ def test_bad_histories_are_refused_with_the_reason() -> None:
         MarketHistory("BTCUSDT", {}, funding_interval_hours=3)
     ok = MarketHistory("BTCUSDT", {Interval.H1: _candles([hour, 2 * hour])})
     with pytest.raises(ValueError, match="trend needs 4h candles for BTCUSDT; given: 1h"):
-        get_strategy("trend").signals({"BTCUSDT": ok})
+        get_strategy("trend").frames({"BTCUSDT": ok})
     with pytest.raises(ValueError, match="history for BTCUSDT passed under the key ETHUSDT"):
-        get_strategy("carry").signals({"ETHUSDT": ok})
+        get_strategy("carry").frames({"ETHUSDT": ok})
 
 
 def test_explain_is_json_for_the_signal_log() -> None:
@@ -164,7 +169,7 @@ def test_explain_is_json_for_the_signal_log() -> None:
         np.full(n, 10.0), np.full(n, 1000.0),
     )  # fmt: skip
     history = MarketHistory("XUSDT", {Interval.H1: candles})
-    frame = get_strategy("carry").signals({"XUSDT": history})["XUSDT"]
+    frame = get_strategy("carry").frames({"XUSDT": history})["XUSDT"]
     details = json.loads(json.dumps(frame.explain(-1)))
     assert details["values"]["funding_z"] is None
     assert details["values"]["rsi"] == pytest.approx(frame.values["rsi"][-1])

@@ -225,7 +225,7 @@ def test_every_trend_trade_on_real_btc_data_ends_cleanly(shared_data: Path) -> N
     all of it leaves exactly once, at prices the bars traded, with a trail that only tightens."""
     history = trend_history(DataSet([shared_data / "bybit_derivs_2021_2025"]), "BTCUSDT")
     strategy = get_strategy("trend")
-    frame = strategy.signals({"BTCUSDT": history})["BTCUSDT"]
+    frame = strategy.frames({"BTCUSDT": history})["BTCUSDT"]
     c = history.candles[strategy.entry_interval]
     reasons: set[ExitReason] = set()
     for side, flags in ((LONG, frame.entry_long), (SHORT, frame.entry_short)):

@@ -32,7 +32,7 @@ def eth() -> MarketHistory:
 
 @pytest.fixture(scope="module")
 def frame(eth: MarketHistory) -> SignalFrame:
-    return get_strategy("scalper", LITERAL).signals({"ETHUSDT": eth})["ETHUSDT"]
+    return get_strategy("scalper", LITERAL).frames({"ETHUSDT": eth})["ETHUSDT"]
 
 
 def hand_values(eth: MarketHistory, close_ms: int) -> dict[str, float]:
@@ -83,7 +83,7 @@ def test_long_entry(eth: MarketHistory, frame: SignalFrame) -> None:
 
 def test_short_entry() -> None:
     btc = history("BTCUSDT")
-    frame = get_strategy("scalper", LITERAL).signals({"BTCUSDT": btc})["BTCUSDT"]
+    frame = get_strategy("scalper", LITERAL).frames({"BTCUSDT": btc})["BTCUSDT"]
     v = hand_values(btc, at("2026-03-28T14:00Z"))
     assert v["close"] > v["upper"]
     assert v["rsi7"] > 75
@@ -148,7 +148,7 @@ def test_exits_when_rsi_is_back_to_neutral(frame: SignalFrame) -> None:
 def test_a_setup_window_adds_entries_where_the_turn_comes_a_bar_later(
     eth: MarketHistory, frame: SignalFrame
 ) -> None:
-    wide = get_strategy("scalper", {"setup_window_bars": 3}).signals({"ETHUSDT": eth})["ETHUSDT"]
+    wide = get_strategy("scalper", {"setup_window_bars": 3}).frames({"ETHUSDT": eth})["ETHUSDT"]
     assert (wide.entry_long >= frame.entry_long).all()  # every literal entry stays
     assert wide.entry_long.sum() > frame.entry_long.sum()
     setup = (
@@ -172,7 +172,7 @@ def test_the_literal_rule_is_rare_on_real_data() -> None:
     for symbol in data.symbols():
         h = {symbol: history(symbol)}
         for name, strategy in (("literal", literal), ("wide", wide)):
-            f = strategy.signals(h)[symbol]
+            f = strategy.frames(h)[symbol]
             counts[name] += int((f.entry_long | f.entry_short).sum())
     assert 5 <= counts["literal"] <= 30
     assert counts["wide"] > 5 * counts["literal"]

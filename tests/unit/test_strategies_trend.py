@@ -27,7 +27,7 @@ def history(shared_data: Path) -> MarketHistory:
 
 @pytest.fixture(scope="module")
 def btc(history: MarketHistory) -> tuple[Candles, SignalFrame]:
-    frame = get_strategy("trend").signals({"BTCUSDT": history})["BTCUSDT"]
+    frame = get_strategy("trend").frames({"BTCUSDT": history})["BTCUSDT"]
     return history.candles[Interval.H4], frame
 
 
@@ -161,6 +161,6 @@ def test_entries_are_exactly_the_conjunction_of_named_conditions(
 def test_fixed_take_profit_style_has_no_trail(history: MarketHistory) -> None:
     strategy = get_strategy("trend", {"take_profit_style": "fixed"})
     assert strategy.policy.trail_start is None
-    frame = strategy.signals({"BTCUSDT": history})["BTCUSDT"]
+    frame = strategy.frames({"BTCUSDT": history})["BTCUSDT"]
     assert np.isnan(frame.trail_distance).all()
     assert np.isfinite(frame.take_profit_distance[frame.entry_long]).all()

@@ -1,9 +1,9 @@
 """Where a backtest's market data comes from: data files, or the exchange port.
 
 A `MarketData` hands out closed candles up to a time, funding settlements and open-interest
-snapshots. Files give the whole history the data set holds (the more history before the span,
-the closer every indicator is to its settled value); the exchange gives what the span and the
-strategy's warm-up need, fetched page by page through the same port the live system uses.
+snapshots. Files give the whole history the data set holds (every value is computed from its
+window, so more history only makes earlier bars settled); the exchange gives what the span and
+the strategy's windows need, fetched page by page through the same port the live system uses.
 Either way the histories are cut at the end of the span, so no value after it exists for the
 strategy.
 """
@@ -143,9 +143,9 @@ def load_history(
 
 
 def history_needed_ms(strategy: Strategy[Any]) -> int:
-    """How far before the span's start the warm-up reaches (candles, funding, open interest),
-    with one spare bar per timeframe: what a source that fetches by range must fetch."""
-    candles = max((n + 1) * Interval(iv).ms for iv, n in strategy.warmup_bars.items())
+    """How far before the span's start the first bar's windows reach (candles, funding, open
+    interest), with one spare bar per timeframe: what a source that fetches by range must fetch."""
+    candles = max((w.max_bars + 1) * Interval(iv).ms for iv, w in strategy.windows.items())
     return max(candles, strategy.funding_history_ms, strategy.open_interest_history_ms)
 
 

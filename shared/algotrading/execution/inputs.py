@@ -6,9 +6,10 @@ newest row leaves exactly the candles closed by then, whatever the host clock sa
 market stream's `_fetch_closed` relies on the same rule). If the exchange has not reached the
 close yet, the last candle we keep closes *before* it and the strategy is skipped for that bar;
 if we are late, nothing after the close is used, so a retried evaluation computes the same
-signals. Each timeframe is fetched with the strategy's `warmup_bars` plus a few bars, so the
-last rows' indicators equal a full history's (docs/STRATEGIES.md, warm-up) and the bars since
-a position's last step have their rows too.
+signals. Each timeframe is fetched with the strategy's longest window (`windows[iv].max_bars`,
+200 candles for the default parameters) plus a few bars, so every row from the last few closes
+is computed from exactly the candles the backtest uses for it (docs/STRATEGIES.md, warm-up) and
+the bars since a position's last step have their rows too.
 
 Closed candles never change, so each (symbol, interval) series is kept: at the next close it is
 reused as is (a 1h, 4h or daily series at a 15-minute close of the same bucket) or extended by the
@@ -39,7 +40,7 @@ EXTRA_BARS = 12
 FUNDING_PAGE = 200
 CACHE_ENTRIES = 512
 CACHE_BARS = 1200
-"""Candles kept per series (the longest warm-up is 626 + EXTRA_BARS)."""
+"""Candles kept per series (the longest default window is 200 + EXTRA_BARS)."""
 EXTEND_LIMIT = 200
 """More missing candles than this are fetched whole again."""
 
@@ -114,7 +115,9 @@ class MarketData:
     def history(self, strategy: Strategy, symbol: str, close_ms: int) -> MarketHistory:
         """Everything `strategy` needs for `symbol` as known at `close_ms`."""
         candles = {
-            iv: self.closed_candles(symbol, iv, close_ms, strategy.warmup_bars[iv] + EXTRA_BARS)
+            iv: self.closed_candles(
+                symbol, iv, close_ms, strategy.windows[iv].max_bars + EXTRA_BARS
+            )
             for iv in strategy.timeframes
         }
         funding = oi = None

@@ -15,6 +15,7 @@ from algotrading.domain.timefmt import ms_to_iso
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
 from algotrading.execution.book import Book, breaker_statuses, build_book
 from algotrading.execution.context import Ctx
+from algotrading.execution.inputs import EXTRA_BARS
 from algotrading.execution.positions import manage
 from algotrading.execution.processor import decide
 from algotrading.execution.reconcile import reconcile
@@ -84,7 +85,8 @@ def _strategy(ctx: Ctx, strategy: Strategy, active: set[str]) -> None:
     context = [benchmark] if isinstance(benchmark, str) else []
     symbols = [s for s in dict.fromkeys([*wanted, *held, *context]) if s in active]
     histories = _histories(ctx, strategy, symbols)
-    frames = strategy.signals(histories) if histories else {}
+    since = ctx.close_ms - EXTRA_BARS * strategy.entry_interval.ms  # the rows manage may read
+    frames = strategy.signals(histories, since) if histories else {}
     manage(ctx, book, strategy, frames, histories)
     if not config.enabled:
         return

@@ -35,7 +35,7 @@ class IndicatorSpec:
     params: Mapping[str, Any]
     outputs: tuple[str, ...]
     lookback_fn: Callable[[Params], int] = field(repr=False)
-    min_history_fn: Callable[[Params], int] = field(repr=False)
+    min_history_fn: Callable[[Params, float], int] = field(repr=False)
 
     def resolve(self, params: Params) -> dict[str, Any]:
         """Defaults filled in; unknown or missing parameters raise ValueError."""
@@ -72,9 +72,11 @@ class IndicatorSpec:
         """Leading NaN values of the output (of its last output for multi-line indicators)."""
         return self.lookback_fn(self._checked(params))
 
-    def min_history(self, **params: Any) -> int:
-        """Bars whose last value equals the full-history last value to 1e-8 (see `warmup`)."""
-        return self.min_history_fn(self._checked(params))
+    def min_history(self, tolerance: float = w.SEED_TOLERANCE, **params: Any) -> int:
+        """Bars whose last value equals the full-history last value to 1e-8 (see `warmup`);
+        with a looser `tolerance` (the remaining weight of a recursive seed), fewer bars: the
+        strategies' windows use 1e-2 (docs/STRATEGIES.md, warm-up)."""
+        return self.min_history_fn(self._checked(params), tolerance)
 
     def _checked(self, params: Params) -> dict[str, Any]:
         """Resolve and validate parameters by running the indicator on no data (costs µs)."""
@@ -90,7 +92,7 @@ def _spec(
     params: dict[str, Any],
     outputs: tuple[str, ...],
     lookback: Callable[[Params], int],
-    min_history: Callable[[Params], int],
+    min_history: Callable[[Params, float], int],
 ) -> IndicatorSpec:
     return IndicatorSpec(
         name, function, inputs, MappingProxyType(params), outputs, lookback, min_history
@@ -106,34 +108,34 @@ def _stoch_lookback(p: Params) -> int:
     return p["rsi_period"] + p["stoch_period"] + p["k"] + p["d"] - 3
 
 
-def _stoch_min_history(p: Params) -> int:
-    return w.stoch_rsi_min_history(p["rsi_period"], p["stoch_period"], p["k"], p["d"])
+def _stoch_min_history(p: Params, tolerance: float) -> int:
+    return w.stoch_rsi_min_history(p["rsi_period"], p["stoch_period"], p["k"], p["d"], tolerance)
 
 
 _SPECS = (
     _spec("sma", f.sma, _CLOSE, {"period": REQUIRED}, _VALUE,
-          lambda p: p["period"] - 1, lambda p: p["period"]),
+          lambda p: p["period"] - 1, lambda p, _t: p["period"]),
     _spec("ema", f.ema, _CLOSE, {"period": REQUIRED}, _VALUE,
-          lambda p: p["period"] - 1, lambda p: w.ema_min_history(p["period"])),
+          lambda p: p["period"] - 1, lambda p, t: w.ema_min_history(p["period"], t)),
     _spec("rsi", f.rsi, _CLOSE, {"period": 14}, _VALUE,
-          lambda p: p["period"], lambda p: w.wilder_min_history(p["period"])),
+          lambda p: p["period"], lambda p, t: w.wilder_min_history(p["period"], t)),
     _spec("atr", f.atr, _HLC, {"period": 14}, _VALUE,
-          lambda p: p["period"], lambda p: w.wilder_min_history(p["period"])),
+          lambda p: p["period"], lambda p, t: w.wilder_min_history(p["period"], t)),
     _spec("bollinger", f.bollinger, _CLOSE, {"period": 20, "mult": 2.0},
-          ("upper", "middle", "lower"), lambda p: p["period"] - 1, lambda p: p["period"]),
+          ("upper", "middle", "lower"), lambda p: p["period"] - 1, lambda p, _t: p["period"]),
     _spec("bb_width", f.bb_width, _CLOSE, {"period": 20, "mult": 2.0}, _VALUE,
-          lambda p: p["period"] - 1, lambda p: p["period"]),
+          lambda p: p["period"] - 1, lambda p, _t: p["period"]),
     _spec("adx", f.adx, _HLC, {"period": 14}, _VALUE,
-          lambda p: 2 * p["period"] - 1, lambda p: w.adx_min_history(p["period"])),
+          lambda p: 2 * p["period"] - 1, lambda p, t: w.adx_min_history(p["period"], t)),
     _spec("stoch_rsi", f.stoch_rsi, _CLOSE,
           {"rsi_period": 14, "stoch_period": 14, "k": 3, "d": 3}, ("k", "d"),
           _stoch_lookback, _stoch_min_history),
     _spec("roc", f.roc, _CLOSE, {"period": REQUIRED}, _VALUE,
-          lambda p: p["period"], lambda p: p["period"] + 1),
+          lambda p: p["period"], lambda p, _t: p["period"] + 1),
     _spec("realized_vol", f.realized_vol, _CLOSE, {"period": 14, "periods_per_year": 365},
-          _VALUE, lambda p: p["period"], lambda p: p["period"] + 1),
+          _VALUE, lambda p: p["period"], lambda p, _t: p["period"] + 1),
     _spec("volume_sma", f.volume_sma, ("volume",), {"period": 20}, _VALUE,
-          lambda p: p["period"] - 1, lambda p: p["period"]),
+          lambda p: p["period"] - 1, lambda p, _t: p["period"]),
 )  # fmt: skip
 
 INDICATORS: Mapping[str, IndicatorSpec] = MappingProxyType({s.name: s for s in _SPECS})

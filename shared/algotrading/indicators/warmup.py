@@ -51,9 +51,9 @@ def decay_bars(rate: float, stages: int = 1, tolerance: float = SEED_TOLERANCE) 
     return m
 
 
-def ema_min_history(period: int) -> int:
+def ema_min_history(period: int, tolerance: float = SEED_TOLERANCE) -> int:
     """Seed (SMA of the first `period` bars) plus the bars for its weight to fall to 1e-10."""
-    return period + decay_bars(2.0 / (period + 1))
+    return period + decay_bars(2.0 / (period + 1), 1, tolerance)
 
 
 def wilder_min_history(period: int, tolerance: float = SEED_TOLERANCE) -> int:
@@ -61,12 +61,16 @@ def wilder_min_history(period: int, tolerance: float = SEED_TOLERANCE) -> int:
     return period + 1 + decay_bars(1.0 / period, 1, tolerance)
 
 
-def adx_min_history(period: int) -> int:
+def adx_min_history(period: int, tolerance: float = SEED_TOLERANCE) -> int:
     """ADX has its first value after 2 * period bars and is smoothed twice."""
-    return 2 * period + decay_bars(1.0 / period, 2)
+    return 2 * period + decay_bars(1.0 / period, 2, tolerance)
 
 
-def stoch_rsi_min_history(rsi_period: int, stoch_period: int, k: int, d: int) -> int:
-    """Every RSI value the last D depends on must be settled to 1e-12."""
-    settled_rsi = wilder_min_history(rsi_period, STOCH_RSI_TOLERANCE)
+def stoch_rsi_min_history(
+    rsi_period: int, stoch_period: int, k: int, d: int, tolerance: float = SEED_TOLERANCE
+) -> int:
+    """Every RSI value the last D depends on must be settled 100 times tighter than
+    `tolerance` (1e-12 at the default): the stochastic magnifies RSI errors."""
+    rsi_tolerance = tolerance * STOCH_RSI_TOLERANCE / SEED_TOLERANCE
+    settled_rsi = wilder_min_history(rsi_period, rsi_tolerance)
     return settled_rsi + (stoch_period - 1) + (k - 1) + (d - 1)

@@ -36,6 +36,7 @@ from algotrading.domain.series import Candles, FundingHistory, OpenInterestSerie
 from algotrading.market.funding import check_interval_hours
 from algotrading.market.resample import bucket_origin
 from algotrading.strategies.params import StrategyConfigError, StrategyParams
+from algotrading.strategies.window import Window, windowed_frames
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -307,6 +308,8 @@ class Strategy(ABC, Generic[P]):
     default_allocation_pct: ClassVar[float]
     """The reference split (30/20/20/30), for display; the portfolio module owns allocation."""
     params_type: ClassVar[type[StrategyParams]]
+    windowed: ClassVar[bool] = True
+    """False only for a reference strategy compared with outside libraries on whole histories."""
 
     def __init__(self, params: P | None = None) -> None:
         chosen = params if params is not None else self.params_type()
@@ -327,8 +330,8 @@ class Strategy(ABC, Generic[P]):
     @property
     @abstractmethod
     def warmup_bars(self) -> Mapping[Interval, int]:
-        """Closed candles per timeframe the last bar's values need to equal a full history's
-        (from the indicators' `min_history`): what the live executor must fetch."""
+        """Closed candles per timeframe before a row is settled: the indicators' `min_history`
+        at the window tolerance (1 % of a recursive seed left), the shortest window."""
 
     @property
     def funding_history_ms(self) -> int:
@@ -349,15 +352,36 @@ class Strategy(ABC, Generic[P]):
         """The same strategy with some parameters overridden (validated; this one unchanged)."""
         return type(self)(self.params.with_overrides(overrides))
 
+    @property
+    def windows(self) -> Mapping[Interval, Window]:
+        """Per timeframe, the window every value is computed from (`strategies.window`): at
+        least `warmup_bars` candles, at most 200 for the default parameters."""
+        return {iv: Window.for_warmup(n) for iv, n in self.warmup_bars.items()}
+
+    def signals(
+        self, histories: Mapping[str, MarketHistory], since_ms: int | None = None
+    ) -> dict[str, SignalFrame]:
+        """One frame per symbol; every row is computed from the windows at its close, so the
+        executor (a window's worth of candles) and the backtest (years) read the same values.
+        Rows closing before `since_ms` may be left out."""
+        if not self.windowed:
+            return self.frames(histories, since_ms)
+        return windowed_frames(self.windows, self.entry_interval, histories, self.frames, since_ms)
+
     @abstractmethod
-    def signals(self, histories: Mapping[str, MarketHistory]) -> dict[str, SignalFrame]:
-        """One frame per symbol, computed over each symbol's whole closed history."""
+    def frames(
+        self, histories: Mapping[str, MarketHistory], since_ms: int | None = None
+    ) -> dict[str, SignalFrame]:
+        """The rules over exactly the history given (no window): one frame per symbol. Rows
+        closing before `since_ms` need not be computed in full (the caller will not read them)."""
 
 
 class PerSymbolStrategy(Strategy[P]):
     """A strategy whose rule looks at one symbol at a time (all but the cross-sectional ones)."""
 
-    def signals(self, histories: Mapping[str, MarketHistory]) -> dict[str, SignalFrame]:
+    def frames(
+        self, histories: Mapping[str, MarketHistory], since_ms: int | None = None
+    ) -> dict[str, SignalFrame]:
         check_history_keys(histories)
         return {symbol: self.symbol_signals(h) for symbol, h in histories.items()}
 

@@ -29,6 +29,7 @@ from algotrading.strategies.funding_view import (
     open_interest_change_pct,
 )
 from algotrading.strategies.params import StrategyParams
+from algotrading.strategies.window import WINDOW_TOLERANCE, warmup
 
 H1 = Interval.H1
 
@@ -77,9 +78,9 @@ class CarryStrategy(PerSymbolStrategy[CarryParams]):
     def warmup_bars(self) -> Mapping[Interval, int]:
         p = self.params
         return {
-            H1: max(
-                get_indicator("rsi").min_history(period=p.rsi_period),
-                get_indicator("atr").min_history(period=p.atr_period),
+            H1: warmup(
+                get_indicator("rsi").min_history(WINDOW_TOLERANCE, period=p.rsi_period),
+                get_indicator("atr").min_history(WINDOW_TOLERANCE, period=p.atr_period),
             )
         }
 

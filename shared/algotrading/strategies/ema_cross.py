@@ -54,6 +54,7 @@ class EmaCrossParams(StrategyParams):
 class EmaCrossStrategy(PerSymbolStrategy[EmaCrossParams]):
     id = "ema_cross"
     title = "EMA cross (reference, not traded)"
+    windowed = False  # compared with backtesting.py and vectorbt over whole histories
     timeframes = (Interval.M15,)
     """The default; each instance uses its `interval` parameter (set in __init__)."""
     default_symbols = ("BTCUSDT",)

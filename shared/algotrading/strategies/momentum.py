@@ -35,6 +35,7 @@ from algotrading.strategies.base import (
 )
 from algotrading.strategies.build import F64, FrameBuilder
 from algotrading.strategies.params import StrategyParams
+from algotrading.strategies.window import WINDOW_TOLERANCE, warmup
 
 D1, W1 = Interval.D1, Interval.W1
 
@@ -103,9 +104,9 @@ class MomentumStrategy(Strategy[MomentumParams]):
     def warmup_bars(self) -> Mapping[Interval, int]:
         p = self.params
         return {
-            D1: max(
-                get_indicator("ema").min_history(period=p.benchmark_ema_period),
-                get_indicator("atr").min_history(period=p.atr_period),
+            D1: warmup(
+                get_indicator("ema").min_history(WINDOW_TOLERANCE, period=p.benchmark_ema_period),
+                get_indicator("atr").min_history(WINDOW_TOLERANCE, period=p.atr_period),
                 self.universe_config.history_days,
             )
         }
@@ -119,13 +120,17 @@ class MomentumStrategy(Strategy[MomentumParams]):
             sizing=Sizing.WEIGHT,
         )
 
-    def signals(self, histories: Mapping[str, MarketHistory]) -> dict[str, SignalFrame]:
+    def frames(
+        self, histories: Mapping[str, MarketHistory], since_ms: int | None = None
+    ) -> dict[str, SignalFrame]:
+        """Rankings are computed for the rebalances from `since_ms` on only (the costly part:
+        a live evaluation needs this week's, not every Monday of its window)."""
         check_history_keys(histories)
         daily = {s: h.require(D1, self.id) for s, h in histories.items()}
         widths = {s: atr(c.high, c.low, c.close, self.params.atr_period) for s, c in daily.items()}
         bull = self._benchmark_above_ema(daily)
         times = np.unique(np.concatenate([close_times(c, D1) for c in daily.values()] or [[]]))
-        weeks = [int(t) for t in times[is_rebalance(times)]]
+        weeks = [int(t) for t in times[is_rebalance(times)] if since_ms is None or t >= since_ms]
         baskets = {t: self.baskets(daily, widths, t, bull) for t in weeks}
         return {s: self._frame(s, daily[s], widths[s], baskets) for s in daily}
 

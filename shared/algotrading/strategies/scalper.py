@@ -43,6 +43,7 @@ from algotrading.strategies.build import (
     within_bars,
 )
 from algotrading.strategies.params import StrategyParams
+from algotrading.strategies.window import WINDOW_TOLERANCE, warmup
 
 M15, H1 = Interval.M15, Interval.H1
 
@@ -103,16 +104,25 @@ class ScalperStrategy(PerSymbolStrategy[ScalperParams]):
     def warmup_bars(self) -> Mapping[Interval, int]:
         p = self.params
         stoch = get_indicator("stoch_rsi").min_history(
-            rsi_period=p.stoch_rsi_period, stoch_period=p.stoch_period, k=p.stoch_k, d=p.stoch_d
+            WINDOW_TOLERANCE,
+            rsi_period=p.stoch_rsi_period,
+            stoch_period=p.stoch_period,
+            k=p.stoch_k,
+            d=p.stoch_d,
         )
-        m15 = max(
+        m15 = warmup(
             stoch + 1,  # +1: a cross needs the previous bar's K and D
-            get_indicator("bollinger").min_history(period=p.bb_period),
-            get_indicator("rsi").min_history(period=p.rsi_period),
-            get_indicator("atr").min_history(period=p.atr_period),
-            get_indicator("volume_sma").min_history(period=p.volume_period),
+            get_indicator("bollinger").min_history(WINDOW_TOLERANCE, period=p.bb_period),
+            get_indicator("rsi").min_history(WINDOW_TOLERANCE, period=p.rsi_period),
+            get_indicator("atr").min_history(WINDOW_TOLERANCE, period=p.atr_period),
+            get_indicator("volume_sma").min_history(WINDOW_TOLERANCE, period=p.volume_period),
         )
-        return {M15: m15, H1: get_indicator("ema").min_history(period=p.trend_ema_period)}
+        return {
+            M15: m15,
+            H1: warmup(
+                get_indicator("ema").min_history(WINDOW_TOLERANCE, period=p.trend_ema_period)
+            ),
+        }
 
     @property
     def policy(self) -> PositionPolicy:

@@ -25,6 +25,7 @@ from algotrading.strategies.base import (
 )
 from algotrading.strategies.build import FrameBuilder, between, crossed_above, crossed_below
 from algotrading.strategies.params import StrategyParams
+from algotrading.strategies.window import WINDOW_TOLERANCE, warmup
 
 H4, D1 = Interval.H4, Interval.D1
 
@@ -81,16 +82,17 @@ class TrendStrategy(PerSymbolStrategy[TrendParams]):
     @property
     def warmup_bars(self) -> Mapping[Interval, int]:
         p = self.params
-        h4 = max(
-            get_indicator("ema").min_history(period=p.ema_slow) + 1,  # +1: a cross needs i-1
-            get_indicator("ema").min_history(period=p.ema_fast) + 1,
-            get_indicator("atr").min_history(period=p.atr_period),
-            get_indicator("rsi").min_history(period=p.rsi_period),
-            get_indicator("volume_sma").min_history(period=p.volume_period),
+        h4 = warmup(
+            get_indicator("ema").min_history(WINDOW_TOLERANCE, period=p.ema_slow)
+            + 1,  # +1: a cross needs i-1
+            get_indicator("ema").min_history(WINDOW_TOLERANCE, period=p.ema_fast) + 1,
+            get_indicator("atr").min_history(WINDOW_TOLERANCE, period=p.atr_period),
+            get_indicator("rsi").min_history(WINDOW_TOLERANCE, period=p.rsi_period),
+            get_indicator("volume_sma").min_history(WINDOW_TOLERANCE, period=p.volume_period),
         )
-        d1 = max(
-            get_indicator("ema").min_history(period=p.daily_ema_period),
-            get_indicator("adx").min_history(period=p.adx_period),
+        d1 = warmup(
+            get_indicator("ema").min_history(WINDOW_TOLERANCE, period=p.daily_ema_period),
+            get_indicator("adx").min_history(WINDOW_TOLERANCE, period=p.adx_period),
         )
         return {H4: h4, D1: d1}
 
