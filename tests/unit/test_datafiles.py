@@ -14,6 +14,8 @@ from algotrading.market.datafiles import DataSet
 
 PRIMARY = ["AAVEUSDT", "ADAUSDT", "APEUSDT", "AVAXUSDT", "BNBUSDT", "BTCUSDT", "ETHUSDT", "SOLUSDT"]
 HEADER = "start_ms,open,high,low,close,volume,turnover"
+SPAN_START_MS = 1_758_672_000_000  # 2025-09-24 00:00 UTC
+HISTORY_START_MS = 1_735_689_600_000  # 2025-01-01 00:00 UTC
 
 
 def _write(path: Path, lines: list[str]) -> Path:
@@ -27,15 +29,23 @@ def _rows(start: int, count: int, step: int = 3_600_000) -> list[str]:
     return [f"{start + i * step},{i + 1},{i + 2},{i},{i + 1.5},10,15" for i in range(count)]
 
 
-def test_bundled_set_is_the_primary_set(shared_data: Path) -> None:
+def test_bundled_set_is_the_primary_set_from_2025_09_24(shared_data: Path) -> None:
+    """From 2025-09-24 the bundled files are the primary set's; before it only BTC, ETH and SOL
+    have rows (the history from bybit_derivs_2021_2025, tests/unit/test_bundled_history.py)."""
     bundled, shared = DataSet(), DataSet([shared_data])
     assert bundled.symbols() == PRIMARY
     for symbol in PRIMARY:
         assert [i.value for i in bundled.intervals(symbol)] == ["15m", "1h", "4h", "1d"]
         ours, theirs = bundled.candles(symbol, "4h"), shared.candles(symbol, "4h")
+        ours = ours.between(SPAN_START_MS)
         assert np.array_equal(ours.start_ms, theirs.start_ms)
         assert np.array_equal(ours.close, theirs.close)
-        assert len(bundled.funding(symbol)) == len(shared.funding(symbol)) > 500
+        assert np.array_equal(ours.turnover, theirs.turnover)
+        funding = bundled.funding(symbol)
+        assert np.array_equal(funding.time_ms[-566:], shared.funding(symbol).time_ms)
+        has_history = symbol in ("BTCUSDT", "ETHUSDT", "SOLUSDT")
+        first_4h = int(bundled.candles(symbol, "4h").start_ms[0])
+        assert first_4h == (HISTORY_START_MS if has_history else SPAN_START_MS)
 
 
 def test_shared_primary_set_has_no_gaps(shared_data: Path) -> None:
@@ -56,12 +66,14 @@ def test_a_later_directory_continues_an_earlier_one(tmp_path: Path) -> None:
     assert candles.close[-1] == 10.5
 
 
-def test_overlaps_that_disagree_are_an_error(tmp_path: Path) -> None:
+def test_overlapping_prices_that_disagree_are_an_error(tmp_path: Path) -> None:
     rows = _rows(1_700_000_000_000, 6)
-    changed = rows[4].replace(",10,15", ",11,15")
+    changed = rows[4].replace(",5.5,10,15", ",5.6,10,15")  # the close of the fifth hour
     _write(tmp_path / "a/klines/XUSDT_1h.csv.gz", [HEADER, *rows[:5]])
     _write(tmp_path / "b/klines/XUSDT_1h.csv.gz", [HEADER, changed, rows[5]])
-    with pytest.raises(DataFileError, match=r"b/klines/XUSDT_1h.csv.gz disagrees with .*a/klines"):
+    with pytest.raises(
+        DataFileError, match=r"b/klines/XUSDT_1h.csv.gz disagrees with .*a/klines.*close 5.6 vs 5.5"
+    ):
         DataSet([tmp_path / "a", tmp_path / "b"]).candles("XUSDT", "1h")
 
 

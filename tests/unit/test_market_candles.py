@@ -59,7 +59,8 @@ class RecordingSource:
 
 @pytest.fixture(scope="module")
 def files() -> DataFileCandleSource:
-    return DataFileCandleSource(DataSet())  # the bundled data: 2025-09-24 .. 2026-03-31
+    # the bundled data: 2025-09-24 .. 2026-03-31; BTC/ETH/SOL 4h and 1d from 2025-01-01
+    return DataFileCandleSource(DataSet())
 
 
 def _service(files: DataFileCandleSource, at: str) -> tuple[CandleService, FakeClock, list]:
@@ -147,7 +148,9 @@ def test_missing_intervals_are_built_from_shorter_files(files: DataFileCandleSou
     daily = files.dataset.candles("BTCUSDT", "1d")
     expected = resample(daily, Interval.D1, Interval.W1)
     np.testing.assert_array_equal(weeks.close, expected.close)
-    assert len(weeks) == 26  # 2025-09-29 .. the week of 2026-03-23; the last week is partial
+    # 2025-01-06 (the first Monday of the daily history) .. the week of 2026-03-23: 441 days =
+    # 63 weeks between the two Mondays, so 64 weeks; the week of 2026-03-30 is partial
+    assert len(weeks) == 64
     halves = service.get_candles("BTCUSDT", "30m", limit=2)
     quarter = files.dataset.candles("BTCUSDT", "15m")
     assert halves.close[-1] == quarter.close[-1] and halves.high[-1] == quarter.high[-2:].max()

@@ -84,7 +84,14 @@ def closed_only(candles: Candles, interval: Interval, now_ms: int) -> Candles:
 
 class DataFileCandleSource:
     """A `CandleSource` over data files; an interval without a file is resampled from the
-    longest shorter interval that divides it (1w from 1d, 30m from 15m)."""
+    longest shorter interval that divides it (1w from 1d, 30m from 15m).
+
+    An interval with files is still extended from a shorter one when some directory has the
+    shorter candles but no file at this interval (e.g. a 4h-only history set listed after a set
+    with 1d files): the file rows win, the resampled rows fill only the times they lack, so every
+    interval of a symbol reaches as far back as its finest data does. A directory with files at
+    both intervals is taken to cover the same span in both (its coarse files are built from its
+    fine ones), so it costs no extra reading."""
 
     def __init__(self, dataset: DataSet) -> None:
         self.dataset = dataset
@@ -102,22 +109,34 @@ class DataFileCandleSource:
         return select(self.series(symbol, interval), start_ms, end_ms, check_limit(limit))
 
     def series(self, symbol: str, interval: Interval | str) -> Candles:
-        """Every candle of `symbol` at `interval`, from its file or resampled (cached)."""
+        """Every candle of `symbol` at `interval`, from its files and/or resampled (cached)."""
         interval = interval if isinstance(interval, Interval) else Interval.parse(interval)
         if symbol not in self.dataset.symbols():
             raise UnknownSeriesError(f"unknown symbol {symbol!r} in data {self._where()}")
-        if self.dataset.has_candles(symbol, interval):
-            return self.dataset.candles(symbol, interval)
         key = (symbol, interval)
         if key not in self._built:
-            source = self._source_interval(symbol, interval)
-            built = resample(self.dataset.candles(symbol, source), source, interval)
-            self._built[key] = built
+            self._built[key] = self._build(symbol, interval)
         return self._built[key]
 
-    def _source_interval(self, symbol: str, interval: Interval) -> Interval:
+    def _build(self, symbol: str, interval: Interval) -> Candles:
+        own = None
+        if self.dataset.has_candles(symbol, interval):
+            own = self.dataset.candles(symbol, interval)
+        source = self._source_interval(symbol, interval, extending=own is not None)
+        if source is None:
+            return own if own is not None else Candles.empty()
+        built = resample(self.series(symbol, source), source, interval)
+        return built if own is None else fill(own, built)
+
+    def _source_interval(self, symbol: str, interval: Interval, extending: bool) -> Interval | None:
+        """The shorter interval to resample from: the longest that divides `interval`; when
+        extending a series that has files, only one held by a directory without such a file."""
         have = self.dataset.intervals(symbol)
         usable = [iv for iv in have if iv.ms < interval.ms and interval.ms % iv.ms == 0]
+        if extending:
+            covered = set(self.dataset.kline_dirs(symbol, interval))
+            usable = [iv for iv in usable if set(self.dataset.kline_dirs(symbol, iv)) - covered]
+            return usable[-1] if usable else None
         if not usable:
             listed = ", ".join(iv.value for iv in have) or "none"
             raise UnknownSeriesError(
@@ -128,6 +147,19 @@ class DataFileCandleSource:
 
     def _where(self) -> str:
         return ", ".join(str(d) for d in self.dataset.dirs)
+
+
+def fill(own: Candles, extra: Candles) -> Candles:
+    """`own` candles plus the `extra` ones at times `own` lacks, ascending (own wins a tie)."""
+    new = ~np.isin(extra.start_ms, own.start_ms)
+    if not new.any():
+        return own
+    order = np.argsort(np.concatenate([own.start_ms, extra.start_ms[new]]), kind="stable")
+    columns = [
+        np.concatenate([getattr(own, f.name), getattr(extra, f.name)[new]])[order]
+        for f in fields(Candles)
+    ]
+    return Candles(*columns)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
-"""Market-data directories: `klines/{SYMBOL}_{interval}.csv.gz` and `funding/{SYMBOL}.csv.gz`.
+"""Market-data directories: `klines/{SYMBOL}_{interval}.csv.gz` and `funding/{SYMBOL}.csv.gz`
+(and `open_interest/`, read by `market.open_interest`).
 
 Several directories form one data set: a later directory continues an earlier one. Files of the
-same name are merged in time order; where they overlap they must agree exactly, otherwise the
-data set is inconsistent and we refuse it rather than guess which copy is right.
+same name are merged in time order by `market.merge`: where they share times the earlier-listed
+directory wins, prices (and funding rates) must agree or the set is refused, and every overlap is
+kept for `algo data info` so the user sees which source a series was taken from.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from algotrading.bundled import BUNDLED_DATA_DIR
 from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles, FundingHistory
 from algotrading.errors import DataFileError
-from algotrading.market.csvfiles import FUNDING_HEADER, KLINE_HEADER, read_table
+from algotrading.market.merge import FUNDING_RULE, KLINE_RULE, Merged, MergeRule, Overlap, merge
+from algotrading.market.open_interest import OpenInterestFiles
 
 _KLINE_NAME = re.compile(r"^(?P<symbol>[A-Z0-9]+)_(?P<interval>[0-9]+[a-zA-Z])\.csv\.gz$")
 _FUNDING_NAME = re.compile(r"^(?P<symbol>[A-Z0-9]+)\.csv\.gz$")
@@ -26,7 +29,8 @@ _FUNDING_NAME = re.compile(r"^(?P<symbol>[A-Z0-9]+)\.csv\.gz$")
 
 @dataclass(frozen=True, slots=True)
 class SeriesInfo:
-    """What one merged series holds; `gaps` counts missing candles (None for funding)."""
+    """What one merged series holds; `gaps` counts missing candles or open-interest snapshots
+    (None for funding, whose interval may change)."""
 
     kind: str
     symbol: str
@@ -51,6 +55,8 @@ class DataSet:
         self._klines = self._index("klines", _KLINE_NAME)
         self._funding = self._index("funding", _FUNDING_NAME)
         self._candle_cache: dict[tuple[str, Interval], Candles] = {}
+        self._overlaps: dict[tuple[str, str, str], tuple[Overlap, ...]] = {}
+        self.open_interest = OpenInterestFiles(self.dirs)
 
     def _index(self, folder: str, pattern: re.Pattern[str]) -> dict[tuple[str, str], list[Path]]:
         found: dict[tuple[str, str], list[Path]] = {}
@@ -78,6 +84,10 @@ class DataSet:
     def has_candles(self, symbol: str, interval: Interval) -> bool:
         return (symbol, interval.value) in self._klines
 
+    def kline_dirs(self, symbol: str, interval: Interval) -> list[Path]:
+        """The directories holding a kline file of `symbol` at `interval`, in priority order."""
+        return [path.parent.parent for path in self._klines.get((symbol, interval.value), [])]
+
     def candles(self, symbol: str, interval: Interval | str) -> Candles:
         """All candles of `symbol` at `interval`, merged across directories (cached)."""
         iv = interval if isinstance(interval, Interval) else Interval.parse(interval)
@@ -86,8 +96,9 @@ class DataSet:
             paths = self._klines.get((symbol, iv.value))
             if not paths:
                 raise DataFileError(f"no {iv.value} klines for {symbol} in {self._where()}")
-            times, values = merge_tables(paths, KLINE_HEADER)
-            self._candle_cache[key] = Candles(times, *(values[:, i].copy() for i in range(6)))
+            got = self._merge(("klines", symbol, iv.value), paths, KLINE_RULE)
+            values = got.values
+            self._candle_cache[key] = Candles(got.times, *(values[:, i].copy() for i in range(6)))
         return self._candle_cache[key]
 
     def funding(self, symbol: str) -> FundingHistory:
@@ -95,11 +106,11 @@ class DataSet:
         paths = self._funding.get((symbol, ""))
         if not paths:
             raise DataFileError(f"no funding history for {symbol} in {self._where()}")
-        times, values = merge_tables(paths, FUNDING_HEADER)
-        return FundingHistory(times, values[:, 0].copy())
+        got = self._merge(("funding", symbol, ""), paths, FUNDING_RULE)
+        return FundingHistory(got.times, got.values[:, 0].copy())
 
     def inventory(self) -> list[SeriesInfo]:
-        """One entry per merged series: klines by symbol and interval, then funding."""
+        """One entry per merged series: klines by symbol and interval, funding, open interest."""
         rows: list[SeriesInfo] = []
         for symbol, interval in sorted(self._klines, key=lambda k: (k[0], Interval.parse(k[1]).ms)):
             iv = Interval.parse(interval)
@@ -107,7 +118,25 @@ class DataSet:
             rows.append(_info("klines", symbol, iv, c.start_ms))
         for symbol, _ in sorted(self._funding):
             rows.append(_info("funding", symbol, None, self.funding(symbol).time_ms))
+        for symbol in self.open_interest.symbols():
+            oi = self.open_interest.series(symbol)
+            iv = self.open_interest.interval(symbol)
+            if oi is not None and iv is not None:
+                rows.append(_info("open_interest", symbol, iv, oi.time_ms))
         return rows
+
+    def overlaps(self) -> list[tuple[str, str, str, Overlap]]:
+        """(kind, symbol, interval, overlap) for every series that two directories share, after
+        reading every series: which file won each overlap, and how far the losing rows differ."""
+        self.inventory()
+        found = [(*key, o) for key, group in self._overlaps.items() for o in group]
+        found += [("open_interest", *key, o) for key, o in self.open_interest.overlaps()]
+        return sorted(found, key=lambda row: row[:3])
+
+    def _merge(self, key: tuple[str, str, str], paths: list[Path], rule: MergeRule) -> Merged:
+        got = merge(paths, rule)
+        self._overlaps[key] = got.overlaps
+        return got
 
     def _where(self) -> str:
         return ", ".join(str(d) for d in self.dirs)
@@ -121,25 +150,3 @@ def _info(kind: str, symbol: str, interval: Interval | None, times: np.ndarray) 
     last = int(times[-1]) if len(times) else 0
     value = interval.value if interval else None
     return SeriesInfo(kind, symbol, value, first, last, len(times), gaps)
-
-
-def merge_tables(paths: list[Path], header: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    parts = [read_table(path, header) for path in paths]
-    if len(parts) == 1:
-        return parts[0]
-    times = np.concatenate([t for t, _ in parts])
-    values = np.concatenate([v for _, v in parts])
-    owner = np.concatenate([np.full(len(t), i) for i, (t, _) in enumerate(parts)])
-    order = np.argsort(times, kind="stable")
-    times, values, owner = times[order], values[order], owner[order]
-    dup = np.flatnonzero(times[1:] == times[:-1])
-    differs = dup[(values[dup] != values[dup + 1]).any(axis=1)]
-    if differs.size:
-        i = differs[0]
-        raise DataFileError(
-            f"{paths[owner[i + 1]]} disagrees with {paths[owner[i]]} at time {times[i]}: "
-            "overlapping rows must be identical"
-        )
-    keep = np.ones(len(times), dtype=bool)
-    keep[dup + 1] = False
-    return times[keep], values[keep]

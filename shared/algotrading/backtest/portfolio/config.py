@@ -65,13 +65,14 @@ class PortfolioConfig:
 
 
 def check_dirs(dirs: tuple[str, ...], option: str) -> tuple[str, ...]:
-    """Resolved directories; the same directory twice, or one inside another, is refused (its
-    files would be read twice: overlapping data)."""
+    """Resolved directories; the same directory twice is refused (its files would be read
+    twice). One inside another is fine: a data set reads only its own klines/, funding/ and
+    open_interest/ folders, and the team folder keeps its further sets in sub-folders of the
+    primary one (`--data-dir ../shared/data --data-dir ../shared/data/bybit_derivs_2021_2025`)."""
     resolved = [Path(d).resolve() for d in dirs]
     for i, a in enumerate(resolved):
         if not a.is_dir():
             raise BacktestInputError(f"{option}: not a directory: {dirs[i]}")
-        for b in resolved[i + 1 :]:
-            if a == b or a in b.parents or b in a.parents:
-                raise BacktestInputError(f"{option}: overlapping data directories {a} and {b}")
+        if a in resolved[i + 1 :]:
+            raise BacktestInputError(f"{option}: overlapping data directories: {a} given twice")
     return tuple(str(p) for p in resolved)
