@@ -15,8 +15,8 @@ numpy speed, and the assumptions it records (`assumptions.py`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -30,9 +30,20 @@ from algotrading.backtest.config import (
     SizingMode,
     default_sizing,
 )
-from algotrading.backtest.data import MarketData, cut_history, history_needed_ms, load_history
+from algotrading.backtest.data import MarketData, cut_history, history_needed_ms
 from algotrading.backtest.equity import attributed, combine, contribution, exposure
 from algotrading.backtest.funding import FundingFlows, funding_flows, select_flows
+from algotrading.backtest.idle import (
+    IdleCode,
+    IdleReason,
+    in_order,
+    input_gap,
+    load_checked,
+    never_settles,
+    no_signal,
+    nothing_to_trade,
+    warm_up,
+)
 from algotrading.backtest.metrics import Ledger, curve_metrics, ledger_of
 from algotrading.backtest.pnl import UnitResults, unit_results
 from algotrading.backtest.result import BacktestResult, SymbolOutcome, new_run_id
@@ -40,7 +51,7 @@ from algotrading.backtest.sizing import NEVER, UnitBook, size_positions, unit_ri
 from algotrading.backtest.span import resolve_end, resolve_start
 from algotrading.backtest.trades import F64, Bars, WalkedTrades, leg_done_ms, select
 from algotrading.backtest.walk import walk
-from algotrading.strategies.base import MarketHistory, PositionPolicy, Strategy
+from algotrading.strategies.base import MarketHistory, PositionPolicy, SignalFrame, Strategy
 from algotrading.strategies.base import Sizing as PolicySizing
 from algotrading.strategies.registry import get_strategy
 
@@ -66,15 +77,25 @@ class Walked:
 def run_backtest(
     config: BacktestConfig, market: MarketData, progress: Progress | None = None
 ) -> BacktestResult:
-    """Load the data, then `simulate`."""
+    """Load the data, then `simulate`. A symbol whose data lacks what the strategy reads is
+    idle (`idle.py`) and the others go on; a symbol asked for by name that the data does not
+    have at all is a typo, refused."""
     strategy = get_strategy(config.strategy, config.params)
     symbols = config.symbols or strategy.default_symbols
     since = None if config.start_ms is None else config.start_ms - history_needed_ms(strategy)
-    histories = {}
+    histories, idle = {}, []
     for symbol in symbols:
-        histories[symbol] = load_history(strategy, symbol, market, since)
+        got = load_checked(strategy, symbol, market, since)
+        if isinstance(got, IdleReason):
+            if got.code is IdleCode.NOT_IN_DATA and config.symbols:
+                raise BacktestInputError(f"unknown symbol {symbol!r}: not in the data")
+            idle.append(got)
+            _tick(progress, f"idle {symbol}")  # in place of its walk
+        else:
+            histories[symbol] = got
         _tick(progress, f"loaded {symbol}")
-    return simulate(strategy, histories, config, market.describe(), progress)
+    result = simulate(strategy, histories, config, market.describe(), progress, idle)
+    return replace(result, idle=tuple(in_order(result.idle, symbols)))
 
 
 def simulate(
@@ -83,32 +104,97 @@ def simulate(
     config: BacktestConfig,
     data: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    idle: Sequence[IdleReason] = (),
 ) -> BacktestResult:
-    """Run `strategy` over already loaded histories (the engine proper)."""
-    end = resolve_end(strategy, histories, config.end_ms)
-    cut = {s: cut_history(h, end) for s, h in histories.items()}
+    """Run `strategy` over already loaded histories (the engine proper); `idle`: symbols
+    already found idle while loading."""
+    found = list(idle)
+    usable = _usable(strategy, histories, found, progress)
+    end = resolve_end(strategy, usable, config.end_ms)
+    cut = {s: cut_history(h, end) for s, h in usable.items()}
     frames = strategy.signals(cut)
     _tick(progress, "signals")
+    cut, frames = _settled(strategy, cut, frames, end, found, progress)
     start = resolve_start(strategy, cut, frames, config.start_ms, end)
-    policy = strategy.policy
-    sizing = resolve_sizing(config.sizing, policy)
+    sizing = resolve_sizing(config.sizing, strategy.policy)
     settings = WalkSettings(slippage_bps=config.slippage_bps, path=config.path)
-    iv = strategy.entry_interval
     walked: dict[str, Walked] = {}
     for symbol, history in cut.items():
-        candles = history.require(iv, strategy.id)
-        first = int(np.searchsorted(candles.start_ms, start, side="left"))
-        bars = Bars.of(symbol, iv, candles, first)
-        trades = walk(frames[symbol], bars, policy, settings)
-        flows = funding_flows(trades, bars, history.funding)
-        walked[symbol] = Walked(bars, trades, flows, unit_results(trades, flows, config.fee_rate))
+        walked[symbol] = _walk(strategy, frames[symbol], history, start, settings, config)
+        if len(walked[symbol].walked) == 0:
+            unusable = walked[symbol].walked.counts.get("entry_rows_unusable", 0)
+            found.append(no_signal(strategy.id, frames[symbol], walked[symbol].bars.first,
+                                   unusable))  # fmt: skip
         _tick(progress, f"walked {symbol}")
-    qty, unfunded = _size(walked, sizing, config, policy.leverage)
+    qty, unfunded = _size(walked, sizing, config, strategy.policy.leverage)
     walked, qty = _funded(walked, qty)
     result = _result(strategy, config, cut, walked, qty, start, end, sizing, data or {})
     result.metrics["entries"] = {**_counts(walked), "entries_unfunded": unfunded}
     _tick(progress, "results")
-    return result
+    return replace(result, idle=tuple(in_order(found, [*_symbols(idle), *histories])))
+
+
+def _symbols(idle: Sequence[IdleReason]) -> list[str]:
+    return [r.symbol for r in idle if r.symbol is not None]
+
+
+def _walk(
+    strategy: Strategy[Any],
+    frame: SignalFrame,
+    history: MarketHistory,
+    start: int,
+    settings: WalkSettings,
+    config: BacktestConfig,
+) -> Walked:
+    """One symbol's positions per unit of quantity, with funding and money per unit."""
+    iv = strategy.entry_interval
+    candles = history.require(iv, strategy.id)
+    first = int(np.searchsorted(candles.start_ms, start, side="left"))
+    bars = Bars.of(history.symbol, iv, candles, first)
+    trades = walk(frame, bars, strategy.policy, settings)
+    flows = funding_flows(trades, bars, history.funding)
+    return Walked(bars, trades, flows, unit_results(trades, flows, config.fee_rate))
+
+
+def _usable(
+    strategy: Strategy[Any],
+    histories: Mapping[str, MarketHistory],
+    idle: list[IdleReason],
+    progress: Progress | None,
+) -> dict[str, MarketHistory]:
+    """The histories with every input the strategy reads; the others join `idle`. None left:
+    the run cannot be done (one line naming each symbol and why)."""
+    usable = {}
+    for symbol, history in histories.items():
+        gap = input_gap(strategy, history)
+        if gap is None:
+            usable[symbol] = history
+            continue
+        idle.append(gap)
+        _tick(progress, f"idle {symbol}")
+    if not usable:
+        raise BacktestInputError(nothing_to_trade(idle))
+    return usable
+
+
+def _settled(
+    strategy: Strategy[Any],
+    cut: Mapping[str, MarketHistory],
+    frames: Mapping[str, SignalFrame],
+    end: int,
+    idle: list[IdleReason],
+    progress: Progress | None,
+) -> tuple[dict[str, MarketHistory], dict[str, SignalFrame]]:
+    """The symbols whose values settle before the span's end; the others are idle for their
+    warm-up (how many candles it needs, how many the data has by the end)."""
+    keep = [s for s in frames if not never_settles(frames[s])]
+    for symbol in frames:
+        if symbol not in keep:
+            idle.append(warm_up(strategy, cut[symbol], end))
+            _tick(progress, f"idle {symbol}")
+    if not keep:
+        raise BacktestInputError(nothing_to_trade(idle))
+    return {s: cut[s] for s in keep}, {s: frames[s] for s in keep}
 
 
 def resolve_sizing(sizing: Sizing | None, policy: PositionPolicy) -> Sizing:

@@ -1,9 +1,10 @@
 """A portfolio run's report: one self-contained HTML file (plotly.js inlined, opens offline).
 
-Contents: the metrics (portfolio and each sleeve side by side), the portfolio and sleeve equity
-curves with every circuit-breaker transition marked on them (a vertical line and a labelled
-marker at the scope's curve), the correlation matrix of the sleeves' daily returns, the
-correlated-drawdown episodes, the decisions per sleeve and the assumptions.
+Contents: the metrics (portfolio and each sleeve side by side), per strategy its trades,
+exposure and status, the idle strategies and symbols with their reasons, the portfolio and
+sleeve equity curves with every circuit-breaker transition marked on them (a vertical line and
+a labelled marker at the scope's curve), the correlation matrix of the sleeves' daily returns,
+the correlated-drawdown episodes, the decisions per sleeve and the assumptions.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import numpy as np
 
 from algotrading.backtest.metrics import SUMMARY_METRICS
 from algotrading.backtest.portfolio.result import PortfolioResult
-from algotrading.backtest.report import STYLE, figure_div, report_cell, thin_series
+from algotrading.backtest.report import (
+    IDLE_TITLE,
+    STYLE,
+    figure_div,
+    idle_html,
+    report_cell,
+    thin_series,
+)
 from algotrading.backtest.result import plain
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.portfolio.allocation import PORTFOLIO
@@ -39,6 +47,8 @@ def render_portfolio(result: PortfolioResult) -> str:
         f"{ms_to_iso(result.end_ms)}, capital {result.initial_capital:,.2f} USDT, sleeves "
         + ", ".join(f"{s} {p:g} %" for s, p in result.allocation.items()) + ".</p>",
         "<h2>Metrics</h2>", metrics_html(result),
+        "<h2>Strategies: trades, exposure, idle</h2>", strategies_html(result.strategies),
+        f"<h2>{IDLE_TITLE}</h2>", idle_html(result.idle),
         figure_div(equity_figure(result)),
         "<h2>Breaker transitions</h2>", _rows_html(result.transitions, ("time_ms", "scope", "kind",
             "new_status", "drawdown_pct", "reason")),
@@ -68,6 +78,24 @@ def metrics_html(result: PortfolioResult) -> str:
         for k in SUMMARY_METRICS
     )  # fmt: skip
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def strategies_html(strategies: dict[str, dict[str, Any]]) -> str:
+    """Per strategy its status, live positions, exposure and count of idle reasons."""
+    head = "".join(f"<th>{c}</th>" for c in ("strategy", "status", "trades", "shadow trades",
+                                             "exposure", "idle reasons"))  # fmt: skip
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{html.escape(s['status'])}</td>"
+        f"<td>{s['trades']}</td><td>{s['shadow_trades']}</td>"
+        f"<td>{report_cell('exposure', s['exposure'])}</td><td>{len(s['idle'])}</td></tr>"
+        for name, s in strategies.items()
+    )
+    note = (
+        "<p>trades: live positions opened (closed or open at the end); shadow trades: taken on "
+        "paper while a breaker paused the sleeve; exposure: share of the span's 15-minute closes "
+        "with at least one live position of the strategy open.</p>"
+    )
+    return f"<table><tr>{head}</tr>{rows}</table>{note}"
 
 
 def equity_figure(result: PortfolioResult) -> Any:

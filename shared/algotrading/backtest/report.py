@@ -2,21 +2,23 @@
 
 plotly.js comes from the plotly wheel and is written into the page once (no CDN, no network
 access when the file is opened, years later, on any machine). Contents: the metrics (run and
-per symbol), the equity curve with its drawdown, the monthly returns as a heatmap, each
-symbol's price with the trades marked (entries as triangles, exits as crosses), and the
-assumptions. Long series are thinned for drawing only (every k-th point, at most
-`MAX_POINTS`); the figures in the tables are computed on every point.
+per symbol), the idle symbols with their reasons, the equity curve with its drawdown, the
+monthly returns as a heatmap, each symbol's price with the trades marked (entries as triangles,
+exits as crosses), and the assumptions. Long series are thinned for drawing only (every k-th
+point, at most `MAX_POINTS`); the figures in the tables are computed on every point.
 """
 
 from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from algotrading.backtest.idle import IdleReason, idle_lines
 from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric
 from algotrading.backtest.result import BacktestResult, SymbolOutcome, plain
 from algotrading.backtest.trades import F64, I64
@@ -48,6 +50,8 @@ def render(result: BacktestResult) -> str:
         f"{ms_to_iso(result.end_ms)}, capital {result.initial_capital:,.2f} USDT.</p>",
         "<h2>Metrics</h2>",
         _metrics_table(result),
+        f"<h2>{IDLE_TITLE}</h2>",
+        idle_html(result.idle),
         figure_div(_equity_figure(result)),
         figure_div(_monthly_figure(result.metrics.get("monthly_returns", []))),
     ]
@@ -61,6 +65,27 @@ def render(result: BacktestResult) -> str:
         + "\n".join(parts)
         + "\n</body></html>\n"
     )
+
+
+IDLE_TITLE = "Idle strategies and symbols"
+IDLE_NOTE = (
+    "A symbol is idle when its inputs keep it from trading: not in the data, a timeframe the "
+    "data cannot give, funding or open interest the strategy needs and the data lacks (carry "
+    "requires open interest unless <code>require_open_interest</code> is false), a warm-up "
+    "longer than the data (candles needed against candles present), or, though it ran and "
+    "settled, no entry signal in the span. Such a symbol is named here, never left out silently; "
+    'the others ran without it. docs/BACKTESTING.md, "Idle".'
+)
+
+
+def idle_html(reasons: Sequence[IdleReason]) -> str:
+    """The idle section: what idle means, then each reason, or that there is none."""
+    lines = idle_lines(reasons)
+    if not lines:
+        return (f"<p>{IDLE_NOTE}</p><p>None: every strategy and symbol had its inputs and "
+                "at least one entry signal in the span.</p>")  # fmt: skip
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return f'<p>{IDLE_NOTE}</p><ul class="idle">{items}</ul>'
 
 
 def figure_div(figure: Any) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from algotrading.backtest.idle import IdleReason
 from algotrading.backtest.trades import F64, I64, REASONS, Bars, WalkedTrades
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.portfolio.metrics import daily_closes
@@ -23,7 +24,7 @@ from algotrading.portfolio.metrics import daily_closes
 SCHEMA = "algotrading.backtest/1"
 RESULT_KEYS = (
     "schema", "run_id", "created", "kind", "strategy", "title", "params", "symbols", "interval",
-    "start", "end", "initial_capital", "final_equity", "assumptions", "metrics", "trades",
+    "start", "end", "initial_capital", "final_equity", "assumptions", "metrics", "idle", "trades",
     "equity_curve",
 )  # fmt: skip
 TRADE_KEYS = (
@@ -120,6 +121,8 @@ class BacktestResult:
     equity_times: I64
     equity: F64
     outcomes: dict[str, SymbolOutcome] = field(default_factory=dict)
+    idle: tuple[IdleReason, ...] = ()
+    """The symbols that did not trade for a reason of their inputs (`idle.py`), by symbol."""
 
     @property
     def final_equity(self) -> float:
@@ -131,10 +134,12 @@ class BacktestResult:
         return sorted(rows, key=lambda r: (r["entry_time"], r["symbol"]))
 
     def stored_metrics(self) -> dict[str, Any]:
-        """The metrics plus the daily equity curve: what the database keeps of the run."""
+        """The metrics plus the daily equity curve and the idle reasons: what the database keeps
+        of the run (`db.backtests.load_run` puts the reasons back beside the metrics)."""
         days, closes = daily_closes(self.equity_times, self.equity)
         daily = {"time_ms": days.tolist(), "equity": closes.tolist()}
-        return plain({**self.metrics, "equity_daily": daily})
+        idle = [r.to_json() for r in self.idle]
+        return plain({**self.metrics, "equity_daily": daily, "idle": idle})
 
     def to_json(self) -> dict[str, Any]:
         return plain(
@@ -154,6 +159,7 @@ class BacktestResult:
                 "final_equity": self.final_equity,
                 "assumptions": self.assumptions,
                 "metrics": self.metrics,
+                "idle": [r.to_json() for r in self.idle],
                 "trades": self.trade_rows(),
                 "equity_curve": {
                     "time_ms": self.equity_times.tolist(),

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -92,23 +93,51 @@ def _first_settled(frame: SignalFrame) -> int | None:
     return int(frame.close_ms[settled[0]]) if len(settled) else None
 
 
-def warmup_message(
-    strategy: Strategy[Any], history: MarketHistory, at_ms: int, first_ms: int | None
-) -> str:
-    """How much history the strategy needs before its first signal, and what there is."""
-    need = [f"{n} closed {Interval(iv)} candles" for iv, n in strategy.warmup_bars.items()]
-    have = []
-    for iv in strategy.warmup_bars:
-        candles = history.candles[Interval(iv)]
-        count = int(closed_count(candles, Interval(iv), np.array([at_ms]))[0])
-        have.append(f"{count} closed {Interval(iv)} candles")
+@dataclass(frozen=True, slots=True)
+class WarmupNeed:
+    """One input of the warm-up: what it is, how much the strategy needs and how much the
+    history has by a time (candles of a timeframe, or days of funding settlements)."""
+
+    what: str
+    interval: Interval | None
+    needed: float
+    available: float
+
+    @property
+    def short(self) -> bool:
+        return self.available < self.needed
+
+    def describe(self, value: float) -> str:
+        if self.interval is None:
+            return f"{value:.1f} days of {self.what}"
+        return f"{int(value)} closed {self.interval} {self.what}"
+
+
+def warmup_needs(strategy: Strategy[Any], history: MarketHistory, at_ms: int) -> list[WarmupNeed]:
+    """Per timeframe (then funding, if the strategy reads it): needed and present by `at_ms`."""
+    out = []
+    for iv, n in strategy.warmup_bars.items():
+        interval = Interval(iv)
+        candles = history.candles.get(interval)
+        count = 0 if candles is None else closed_count(candles, interval, np.array([at_ms]))[0]
+        out.append(WarmupNeed("candles", interval, float(n), float(count)))
     if strategy.funding_history_ms:
-        need.append(f"{strategy.funding_history_ms / DAY_MS:.1f} days of funding settlements")
         funding = history.funding
         days = 0.0
         if funding is not None and len(funding) and int(funding.time_ms[0]) <= at_ms:
             days = (at_ms - int(funding.time_ms[0])) / DAY_MS
-        have.append(f"{days:.1f} days of funding settlements")
+        need = strategy.funding_history_ms / DAY_MS
+        out.append(WarmupNeed("funding settlements", None, need, days))
+    return out
+
+
+def warmup_message(
+    strategy: Strategy[Any], history: MarketHistory, at_ms: int, first_ms: int | None
+) -> str:
+    """How much history the strategy needs before its first signal, and what there is."""
+    needs = warmup_needs(strategy, history, at_ms)
+    need = [n.describe(n.needed) for n in needs]
+    have = [n.describe(n.available) for n in needs]
     if first_ms is None:
         hint = "the data is too short for it: add earlier data (--data-dir)"
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from algotrading.backtest import (
     run_backtest,
 )
 from algotrading.backtest.data import symbols_in_data
+from algotrading.backtest.idle import IdleReason, idle_lines
 from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric
 from algotrading.backtest.report import write_report
 from algotrading.cli.data import data_dir_option, open_dataset
@@ -173,6 +175,17 @@ def _summary(result: BacktestResult) -> None:
         f"{ms_to_iso(result.start_ms)} .. {ms_to_iso(result.end_ms)}"
     )
     metrics_table(result.metrics)
+    print_idle(result.idle)
+
+
+def print_idle(reasons: Sequence[IdleReason]) -> None:
+    """After the table, each idle strategy and symbol with its reason (`idle.idle_lines`);
+    nothing when every symbol ran."""
+    lines = idle_lines(reasons)
+    if lines:
+        click.echo(f"\nidle ({len(reasons)}):")
+        for line in lines:
+            click.echo(line)
 
 
 def metrics_table(metrics: dict[str, Any]) -> None:
@@ -237,6 +250,7 @@ def show(run_id: str, as_json: bool) -> None:
         f"{stored['start']} .. {stored['end']}  capital {stored['initial_capital']:,.2f}"
     )
     metrics_table(stored["metrics"])
+    print_idle([IdleReason.from_json(r) for r in stored.get("idle", [])])
     trades = stored["trades"]
     click.echo(f"\n{len(trades)} trades")
     headers = ("symbol", "side", "entry", "exit", "reason", "qty", "entry price", "exit price",

@@ -10,11 +10,13 @@ from typing import Any
 import click
 
 from algotrading.backtest.config import BacktestInputError
+from algotrading.backtest.metrics import format_metric
 from algotrading.backtest.portfolio import PortfolioConfig, PortfolioResult, run_portfolio
 from algotrading.backtest.portfolio_report import write_portfolio_report
-from algotrading.cli.backtest import print_metric_columns
+from algotrading.cli.backtest import print_idle, print_metric_columns
 from algotrading.cli.data import data_dir_option
 from algotrading.cli.market import user_errors
+from algotrading.cli.output import print_table
 from algotrading.db.connection import connection
 from algotrading.db.portfolio_backtests import insert_portfolio_run
 from algotrading.domain.timefmt import ms_to_iso, parse_time
@@ -108,3 +110,16 @@ def summary(result: PortfolioResult) -> None:
         f"  capital {result.initial_capital:,.2f}  transitions {len(result.transitions)}"
     )
     print_metric_columns({PORTFOLIO: result.metrics, **result.sleeve_metrics})
+    click.echo("")
+    strategies_table(result.strategies)
+    print_idle(result.idle)
+
+
+def strategies_table(strategies: dict[str, dict[str, Any]]) -> None:
+    """Per strategy: did it trade, its live positions, its exposure and how many idle lines
+    follow (`analysis.strategy_summary` defines them)."""
+    rows = [
+        [name, s["status"], s["trades"], format_metric("exposure", s["exposure"]), len(s["idle"])]
+        for name, s in strategies.items()
+    ]
+    print_table(["strategy", "status", "trades", "exposure", "idle"], rows)

@@ -5,8 +5,9 @@ curve inside the metrics (`equity_daily`); the bar-by-bar curve stays in the run
 report (a four-year 15m run has 140,000 points). One trade row per position: quantity, entry,
 the quantity-weighted exit price of its exit legs, net PnL (None while still open at the end),
 fees, funding and the exit reasons joined with "+" (`partial_take_profit+trailing_stop`).
-`load_run` gives back the JSON schema of docs/BACKTESTING.md with that daily curve, and the
-trades as stored (without their exit legs).
+`load_run` gives back the JSON schema of docs/BACKTESTING.md with that daily curve, the idle
+reasons (kept inside the metrics JSONB, no migration needed) and the trades as stored (without
+their exit legs).
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def load_run(conn: psycopg.Connection, run_id: str) -> dict[str, Any] | None:
         return None
     rid, created, kind, strategy, symbols, start, end, capital, final, params, assume, metrics = row
     daily = metrics.pop("equity_daily", {"time_ms": [], "equity": []})
+    idle = metrics.pop("idle", [])
     known = STRATEGIES.get(strategy or "")
     return {
         "schema": SCHEMA,
@@ -126,6 +128,7 @@ def load_run(conn: psycopg.Connection, run_id: str) -> dict[str, Any] | None:
         "final_equity": None if final is None else float(final),
         "assumptions": assume,
         "metrics": metrics,
+        "idle": idle,
         "trades": load_trades(conn, run_id),
         "equity_curve": daily,
     }

@@ -1,7 +1,8 @@
 """Stored portfolio runs: `backtest_runs` with kind 'portfolio' and their `backtest_trades`.
 
 The run row keeps the portfolio metrics with, inside the metrics JSONB, each sleeve's metrics,
-the correlation matrix, the correlated-drawdown episodes, the breaker transitions, the decisions
+the correlation matrix, the correlated-drawdown episodes, the breaker transitions, the decisions,
+the per-strategy summary, the idle reasons (which `load_run` returns as the run's `idle`)
 and the daily closes of the portfolio and sleeve curves; the 15-minute curves stay in the JSON
 file and the report. Paper (shadow) trades are not stored as trades: they never had money.
 """
@@ -28,6 +29,7 @@ def stored_metrics(result: PortfolioResult) -> dict[str, Any]:
         **result.metrics, "sleeves": result.sleeve_metrics, "correlation": result.correlation,
         "correlated_drawdowns": result.correlated_drawdowns,
         "breaker_transitions": result.transitions, "decisions": result.decisions,
+        "strategies": result.strategies, "idle": [r.to_json() for r in result.idle],
         "equity_daily": daily,
     })  # fmt: skip
 

@@ -10,14 +10,16 @@ largest combined loss from the sleeves' peaks, as a fraction of the portfolio's 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from algotrading.backtest.idle import IdleReason
 from algotrading.backtest.metrics import Ledger, curve_metrics
 from algotrading.domain.intervals import DAY_MS
 from algotrading.domain.timefmt import ms_to_iso
+from algotrading.portfolio.allocation import STRATEGY_IDS
 from algotrading.portfolio.metrics import daily_returns
 
 DRAWDOWN_EPS = 1e-9
@@ -91,3 +93,39 @@ def correlated_drawdowns(
             "ongoing": bool(hi >= len(times)),
         })  # fmt: skip
     return episodes
+
+
+def strategy_summary(
+    enabled: Mapping[str, bool],
+    symbols: Mapping[str, list[str]],
+    idle: Sequence[IdleReason],
+    trades: list[dict[str, Any]],
+    sleeve_metrics: Mapping[str, dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """Per strategy what a reader asks first: did it trade, how much, and if not, why.
+
+    `trades` counts the live positions it opened (closed or still open at the end; the metrics'
+    `trades` counts closed ones), `exposure` is its sleeve's: the share of the span's 15-minute
+    closes with at least one of its live positions open. `status`: `disabled`; `traded` (a live
+    position); `idle` (no symbol without an idle reason); else `no_trades` (it had entries, and
+    none was taken live: refused by the risk rules, or taken on paper only)."""
+    out: dict[str, dict[str, Any]] = {}
+    for s in STRATEGY_IDS:
+        mine = [r for r in idle if r.strategy == s]
+        live = [t for t in trades if t["strategy"] == s and not t["shadow"]]
+        out[s] = {
+            "status": _status(enabled[s], bool(live), symbols.get(s, []), mine),
+            "symbols": list(symbols.get(s, [])), "trades": len(live),
+            "shadow_trades": sum(1 for t in trades if t["strategy"] == s and t["shadow"]),
+            "exposure": sleeve_metrics[s]["exposure"], "idle": [r.line() for r in mine],
+        }  # fmt: skip
+    return out
+
+
+def _status(enabled: bool, traded: bool, symbols: list[str], idle: list[IdleReason]) -> str:
+    if not enabled:
+        return "disabled"
+    if traded:
+        return "traded"
+    idle_symbols = {r.symbol for r in idle}
+    return "idle" if None in idle_symbols or set(symbols) <= idle_symbols else "no_trades"

@@ -7,11 +7,12 @@ in a fixed order, so the same run gives byte-identical JSON however its units we
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from algotrading.backtest.idle import IdleReason
 from algotrading.backtest.result import plain
 from algotrading.domain.timefmt import ms_to_iso
 
@@ -38,6 +39,10 @@ class PortfolioResult:
     times: np.ndarray
     equity: np.ndarray
     sleeves: dict[str, np.ndarray]
+    strategies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per strategy: status, trades, exposure and its idle lines (`analysis.strategy_summary`)."""
+    idle: tuple[IdleReason, ...] = ()
+    """Every idle strategy and strategy-symbol with its reason, strategies in allocation order."""
 
     @property
     def final_equity(self) -> float:
@@ -52,6 +57,7 @@ class PortfolioResult:
             "initial_capital": self.initial_capital, "final_equity": self.final_equity,
             "allocation": self.allocation, "units": self.units, "assumptions": self.assumptions,
             "metrics": self.metrics, "sleeve_metrics": self.sleeve_metrics,
+            "strategies": self.strategies, "idle": [r.to_json() for r in self.idle],
             "correlation": self.correlation, "correlated_drawdowns": self.correlated_drawdowns,
             "breaker_transitions": moved, "decisions": self.decisions, "trades": trades,
             "equity_curve": {

@@ -15,14 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from algotrading.backtest.config import BacktestInputError
-from algotrading.backtest.portfolio.analysis import correlated_drawdowns, correlation, metrics_of
+from algotrading.backtest.idle import IdleReason, nothing_to_trade
+from algotrading.backtest.portfolio.analysis import (
+    correlated_drawdowns,
+    correlation,
+    metrics_of,
+    strategy_summary,
+)
 from algotrading.backtest.portfolio.blobs import LocalBlobStore
 from algotrading.backtest.portfolio.combine import GRID_MS, combine, load_candidates
 from algotrading.backtest.portfolio.config import PortfolioConfig
 from algotrading.backtest.portfolio.result import PortfolioResult
-from algotrading.backtest.portfolio.units import UnitResult, UnitSpec, plan, run_unit
+from algotrading.backtest.portfolio.units import UnitResult, UnitSpec, choose, plan, run_unit
 from algotrading.backtest.result import new_run_id
-from algotrading.portfolio.allocation import AllocationTable
+from algotrading.portfolio.allocation import STRATEGY_IDS, AllocationTable
 
 
 def work(spec: dict[str, Any], blob_dir: str) -> dict[str, Any]:
@@ -59,7 +65,16 @@ def run_portfolio(
         root = str(blob_dir or tmp)
         results = run_units(specs, root, workers)
         _say(progress, f"{len(results)} units done")
-        return _finish(config, specs, results, LocalBlobStore(Path(root)), run_id, created_ms)
+        idle = _idle(choose(config).idle, results)
+        made = (run_id or new_run_id(), created_ms or int(time.time() * 1000))
+        return _finish(config, specs, results, LocalBlobStore(Path(root)), idle, made)
+
+
+def _idle(planned: list[IdleReason], results: list[UnitResult]) -> tuple[IdleReason, ...]:
+    """Every idle reason of the run: strategies in allocation order, then the order found
+    (planning's `not_in_data` first, then each unit's in its symbol order)."""
+    found = [*planned, *(IdleReason.from_json(r) for u in results for r in u.idle)]
+    return tuple(sorted(found, key=lambda r: STRATEGY_IDS.index(r.strategy)))
 
 
 def _finish(
@@ -67,14 +82,14 @@ def _finish(
     specs: list[UnitSpec],
     results: list[UnitResult],
     blobs: LocalBlobStore,
-    run_id: str | None,
-    created_ms: int | None,
+    idle: tuple[IdleReason, ...],
+    made: tuple[str, int],
 ) -> PortfolioResult:
-    params = {s: dict(config.spec(s).get("params") or {}) for s in ("trend", "scalper", "carry",
-                                                                    "momentum")}  # fmt: skip
+    """The combine step and the run's figures; `made`: the run's id and creation time."""
+    params = {s: dict(config.spec(s).get("params") or {}) for s in STRATEGY_IDS}
     firsts = [v["first_ms"] for r in results for v in r.symbols.values()]
     if not firsts:
-        raise BacktestInputError("no strategy has a settled bar in the span: add earlier data")
+        raise BacktestInputError(nothing_to_trade(idle))
     start = config.start_ms if config.start_ms is not None else min(firsts)
     start -= start % GRID_MS
     end = specs[0].end_ms
@@ -86,9 +101,10 @@ def _finish(
         for s, curve in done.sleeves.items()
     }
     allocation = AllocationTable.default()
+    enabled = {s: config.enabled(s) for s in STRATEGY_IDS}
     return PortfolioResult(
-        run_id=run_id or new_run_id(), created_ms=created_ms or int(time.time() * 1000),
-        start_ms=start, end_ms=end, initial_capital=config.capital,
+        run_id=made[0], created_ms=made[1], start_ms=start, end_ms=end,
+        initial_capital=config.capital,
         allocation={s: float(p) for s, p in allocation.as_dict().items()},
         units=[{"unit_id": s.unit_id, "strategy": s.strategy, "symbols": s.symbols,
                 "traded": sorted(r.symbols), "counts": r.counts}
@@ -100,6 +116,8 @@ def _finish(
         correlated_drawdowns=correlated_drawdowns(done.times, done.sleeves, config.capital),
         transitions=done.transitions, decisions=done.decisions, trades=done.trades,
         times=done.times, equity=done.portfolio, sleeves=done.sleeves,
+        strategies=strategy_summary(enabled, _symbols(specs), idle, done.trades, sleeve_metrics),
+        idle=idle,
     )  # fmt: skip
 
 

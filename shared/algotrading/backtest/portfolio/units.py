@@ -17,19 +17,24 @@ import numpy as np
 
 from algotrading.backtest.candidates import WalkSettings
 from algotrading.backtest.config import BacktestInputError
-from algotrading.backtest.data import (
-    FileMarketData,
-    cut_history,
-    load_history,
-    symbols_in_data,
+from algotrading.backtest.data import FileMarketData, cut_history, symbols_in_data
+from algotrading.backtest.idle import (
+    IdleCode,
+    IdleReason,
+    in_order,
+    load_checked,
+    no_signal,
+    warm_up,
 )
 from algotrading.backtest.portfolio.blobs import BlobStore
 from algotrading.backtest.portfolio.config import PortfolioConfig
 from algotrading.backtest.portfolio.outcomes import candidate_outcomes
 from algotrading.backtest.trades import Bars
 from algotrading.domain.intervals import DAY_MS
+from algotrading.errors import DataFileError
 from algotrading.market.datafiles import DataSet
 from algotrading.portfolio.allocation import STRATEGY_IDS
+from algotrading.strategies.base import MarketHistory, SignalFrame, Strategy
 from algotrading.strategies.registry import get_strategy
 
 
@@ -58,13 +63,15 @@ class UnitSpec:
 @dataclass(frozen=True, slots=True)
 class UnitResult:
     """Per symbol: the first bar of its span, and the blob keys of its candle closes (for
-    marking) and candidate tables; plus the unit's counts."""
+    marking) and candidate tables; plus the unit's counts and its idle symbols with the reason
+    (`IdleReason.to_json`: a symbol whose inputs are missing is left out of `symbols`)."""
 
     unit_id: str
     strategy: str
     interval: str
     symbols: dict[str, dict[str, Any]]
     counts: dict[str, int] = field(default_factory=dict)
+    idle: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,9 +83,7 @@ class UnitResult:
 
 def plan(config: PortfolioConfig) -> list[UnitSpec]:
     """The units of a run, in a fixed order (strategy in allocation order, then chunk)."""
-    data = DataSet(list(config.data_dirs))
-    universe = DataSet(list(config.universe_dirs))
-    chosen = {s: _symbols(config, s, data, universe) for s in STRATEGY_IDS if config.enabled(s)}
+    chosen = choose(config).symbols
     end = config.end_ms if config.end_ms is not None else _data_end(chosen, config)
     units = []
     for strategy, symbols in chosen.items():
@@ -94,21 +99,55 @@ def plan(config: PortfolioConfig) -> list[UnitSpec]:
     return units
 
 
-def _symbols(config: PortfolioConfig, strategy: str, data: DataSet, universe: DataSet) -> list[str]:
-    """The strategy's symbols that the data has (live skips symbols the exchange lacks);
-    momentum: every symbol of the universe with candles."""
-    instance = get_strategy(strategy, config.spec(strategy).get("params"))
-    if strategy == "momentum":
-        have = [s for s in universe.symbols() if _daily(universe, s)]
-        if not have:
-            dirs = ", ".join(str(d) for d in universe.dirs)
-            raise BacktestInputError(f"--universe-dir {dirs}: no candles that resample to 1d")
-        benchmark = instance.params.benchmark
-        if benchmark not in have:
-            raise BacktestInputError(f"--universe-dir: no candles of the benchmark {benchmark}")
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """Per enabled strategy the symbols its units run, and those found idle while planning."""
+
+    symbols: dict[str, list[str]]
+    idle: list[IdleReason]
+
+
+def choose(config: PortfolioConfig) -> Chosen:
+    """Each enabled strategy's symbols that the data has; the others are idle `not_in_data`
+    (live skips symbols the exchange lacks, and says so in its log)."""
+    data = DataSet(list(config.data_dirs))
+    universe = DataSet(list(config.universe_dirs))
+    chosen: dict[str, list[str]] = {}
+    idle: list[IdleReason] = []
+    for strategy in (s for s in STRATEGY_IDS if config.enabled(s)):
+        instance = get_strategy(strategy, config.spec(strategy).get("params"))
+        if strategy == "momentum":
+            chosen[strategy] = _universe(config, instance, universe, idle)
+            continue
+        wanted = config.spec(strategy).get("symbols") or instance.default_symbols
+        chosen[strategy] = symbols_in_data(wanted, data)
+        idle += [IdleReason(strategy, s, IdleCode.NOT_IN_DATA, "not in the data")
+                 for s in wanted if s not in chosen[strategy]]  # fmt: skip
+        if not chosen[strategy]:
+            idle.append(IdleReason(strategy, None, IdleCode.NOT_IN_DATA,
+                                   "none of its symbols is in the data"))  # fmt: skip
+    return Chosen(chosen, idle)
+
+
+def _universe(
+    config: PortfolioConfig, momentum: Strategy[Any], universe: DataSet, idle: list[IdleReason]
+) -> list[str]:
+    """Momentum ranks every symbol of its universe with candles. A universe without what it
+    needs is refused when it was asked for (`--universe-dir`); when it is the run's data,
+    momentum is idle and the other strategies go on."""
+    benchmark = momentum.params.benchmark
+    have = [s for s in universe.symbols() if _daily(universe, s)]
+    if have and benchmark in have:
         return have
-    wanted = config.spec(strategy).get("symbols") or instance.default_symbols
-    return symbols_in_data(wanted, data)
+    if not have:
+        dirs = ", ".join(str(d) for d in universe.dirs)
+        option, reason = f"--universe-dir {dirs}: ", "no candles that resample to 1d"
+    else:
+        option, reason = "--universe-dir: ", f"no candles of the benchmark {benchmark}"
+    if config.universe_dirs != config.data_dirs:
+        raise BacktestInputError(option + reason)
+    idle.append(IdleReason("momentum", None, IdleCode.NOT_IN_DATA, f"the data has {reason}"))
+    return []
 
 
 def _daily(data: DataSet, symbol: str) -> bool:
@@ -117,14 +156,18 @@ def _daily(data: DataSet, symbol: str) -> bool:
 
 
 def _data_end(chosen: dict[str, list[str]], config: PortfolioConfig) -> int:
-    """The last close every chosen symbol's entry-timeframe data reaches."""
+    """The last close every chosen symbol's entry-timeframe data reaches (a symbol without
+    that timeframe is idle in its unit and sets no end)."""
     ends = []
     for strategy, symbols in chosen.items():
         dirs = config.universe_dirs if strategy == "momentum" else config.data_dirs
         market = FileMarketData(DataSet(list(dirs)))
         iv = get_strategy(strategy, config.spec(strategy).get("params")).entry_interval
         for symbol in symbols:
-            candles = market.candles(symbol, iv, None)
+            try:
+                candles = market.candles(symbol, iv, None)
+            except DataFileError:
+                continue
             if len(candles):
                 ends.append(int(candles.start_ms[-1]) + iv.ms)
     if not ends:
@@ -136,33 +179,58 @@ def run_unit(spec: UnitSpec, blobs: BlobStore) -> UnitResult:
     """Signals and candidate outcomes of the unit's symbols (module docstring)."""
     strategy = get_strategy(spec.strategy, spec.params)
     market = FileMarketData(DataSet(spec.data_dirs))
-    histories = {
-        s: cut_history(load_history(strategy, s, market, None), spec.end_ms) for s in spec.symbols
-    }
-    frames = strategy.signals(histories)
-    settings = WalkSettings(slippage_bps=spec.slippage_bps)
-    iv = strategy.entry_interval
+    histories, idle = {}, []
+    for symbol in spec.symbols:
+        got = load_checked(strategy, symbol, market, None)
+        if isinstance(got, IdleReason):
+            idle.append(got)
+        else:
+            histories[symbol] = cut_history(got, spec.end_ms)
+    frames = strategy.signals(histories) if histories else {}
     out: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
-    for symbol in spec.symbols:
-        candles = histories[symbol].require(iv, strategy.id)
+    for symbol, history in histories.items():
         first = _first_bar(frames[symbol].settled, frames[symbol].close_ms, spec.start_ms)
-        if first is None or first >= len(candles):
+        if first is None or first >= len(history.require(strategy.entry_interval, strategy.id)):
+            idle.append(warm_up(strategy, history, spec.end_ms))
             continue
-        bars = Bars.of(symbol, iv, candles, first)
-        got = candidate_outcomes(frames[symbol], bars, strategy.policy, settings,
-                                 histories[symbol].funding, spec.fee_rate)  # fmt: skip
-        for name, value in got.counts.items():
+        out[symbol] = _symbol_outcomes(spec, strategy, frames[symbol], history, first, blobs)
+        for name, value in out[symbol].pop("counts").items():
             counts[name] = counts.get(name, 0) + value
-        marks = np.column_stack([bars.close_ms[first:], bars.close[first:]]).astype(np.float64)
-        out[symbol] = {
-            "first_ms": int(bars.start_ms[first]),
-            "marks": blobs.put(marks),
-            "trades": blobs.put(got.trades),
-            "legs": blobs.put(got.legs),
-            "funding": blobs.put(got.funding),
-        }
-    return UnitResult(spec.unit_id, spec.strategy, str(iv), out, dict(sorted(counts.items())))
+        if "idle" in out[symbol]:
+            idle.append(out[symbol].pop("idle"))
+    reasons = [r.to_json() for r in in_order(idle, spec.symbols)]
+    iv = str(strategy.entry_interval)
+    return UnitResult(spec.unit_id, spec.strategy, iv, out, dict(sorted(counts.items())), reasons)
+
+
+def _symbol_outcomes(
+    spec: UnitSpec,
+    strategy: Strategy[Any],
+    frame: SignalFrame,
+    history: MarketHistory,
+    first: int,
+    blobs: BlobStore,
+) -> dict[str, Any]:
+    """One symbol's blobs (first bar, marks, candidate tables), its counts and, when it has no
+    candidate at all, its `no_signal` reason."""
+    iv = strategy.entry_interval
+    bars = Bars.of(history.symbol, iv, history.require(iv, strategy.id), first)
+    settings = WalkSettings(slippage_bps=spec.slippage_bps)
+    got = candidate_outcomes(frame, bars, strategy.policy, settings, history.funding,
+                             spec.fee_rate)  # fmt: skip
+    marks = np.column_stack([bars.close_ms[first:], bars.close[first:]]).astype(np.float64)
+    out: dict[str, Any] = {
+        "first_ms": int(bars.start_ms[first]),
+        "marks": blobs.put(marks),
+        "trades": blobs.put(got.trades),
+        "legs": blobs.put(got.legs),
+        "funding": blobs.put(got.funding),
+        "counts": got.counts,
+    }
+    if len(got.trades) == 0:
+        out["idle"] = no_signal(strategy.id, frame, first, got.counts.get("entry_rows_unusable", 0))
+    return out
 
 
 def _first_bar(settled: np.ndarray, close_ms: np.ndarray, start_ms: int | None) -> int | None:
