@@ -87,11 +87,11 @@ def test_run_list_show(capsys: pytest.CaptureFixture, use_database: str, tmp_pat
         (["--strategy", "ema_cross", "--capital", "0"], "capital must be a positive amount"),
         (["--strategy", "ema_cross", "--risk-pct", "1", "--units", "2"],
          "choose one of --risk-pct and --units"),
-        (["--strategy", "scalper", "--symbols", "BTCUSDT", "--start", "2025-10-01"],
-         "too little history for warm-up: scalper needs 406 closed 15m candles and 626 closed "
-         "1h candles before its first signal; BTCUSDT has 672 closed 15m candles and 168 "
-         "closed 1h candles by 2025-10-01T00:00:00Z; its first settled bar closes at "
-         "2025-10-20T02:00:00Z: start there or later"),
+        (["--strategy", "scalper", "--symbols", "BTCUSDT", "--start", "2025-09-30"],
+         "too little history for warm-up: scalper needs 158 closed 15m candles and 166 closed "
+         "1h candles before its first signal; BTCUSDT has 576 closed 15m candles and 144 "
+         "closed 1h candles by 2025-09-30T00:00:00Z; its first settled bar closes at "
+         "2025-09-30T22:00:00Z: start there or later"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_exit_2(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import psycopg
 import pytest
@@ -92,7 +92,11 @@ def test_a_paused_strategy_trades_on_paper(
         " WHERE trading_account_id = %s", account,
     )  # fmt: skip
     assert [t[:3] for t in trades] == [(True, "closed", "signal")]
-    assert trades[0][3] == Decimal(decision["price"])  # filled at the signal bar's close
+    # filled at the signal bar's close plus 2 bps against the buyer, up to BTCUSDT's 0.1 tick
+    paid = (Decimal(decision["price"]) * Decimal("1.0002") / Decimal("0.1")).to_integral_value(
+        rounding=ROUND_CEILING
+    ) * Decimal("0.1")
+    assert trades[0][3] == paid
     assert rows(worker_db_url, "SELECT count(*) FROM orders WHERE trading_account_id = %s",
                 account) == [(0,)]  # fmt: skip
     capsys.readouterr()

@@ -5,10 +5,11 @@ The scalper with `setup_window_bars: 3` (tests/execution_support.py) on BTCUSDT 
 two real spans: 2025-10-21 (a stop, and a partial take-profit at the middle band followed by a
 signal exit) and 2025-10-25 .. 10-28 (signal exits and a stop). Both paths: same symbols, sides,
 entry and exit times and exit reasons, in the same order, and every exit leg alike: its reason,
-its price under the fill model up to the simulator's tick, its quantity after the executor's
-floor to the lot step (the backtest has neither tick nor lot). The comparison and its tick, lot
-and bar conventions are `backtest.parity` (`algo paper compare`), whose rules are proven on
-hand-made trades in tests/unit/test_parity_compare.py; here it must find no difference.
+its price under the fill model up to the simulator's tick, its quantity floored to the lot step
+(the backtest sizes on the simulator's lot, tick and minimum order; its fills have no tick grid).
+The comparison and its tick, lot and bar conventions are `backtest.parity` (`algo paper compare`),
+whose rules are proven on hand-made trades in tests/unit/test_parity_compare.py; here it must
+find no difference.
 """
 
 from __future__ import annotations
@@ -63,8 +64,7 @@ def test_replay_and_portfolio_backtest_trade_alike(
     assert main(["backtest", "portfolio", *data, "--no-store", "--json", str(backtest)]) == 0
     capsys.readouterr()
     report, ours = json.loads(live.read_text()), json.loads(backtest.read_text())
-    traded = sorted({t["symbol"] for t in report["trades"]})
-    assert report["instruments"] == {s: FILTERS[s] for s in traded}
+    assert report["instruments"] == FILTERS  # every symbol a strategy looked at
     result = compare(report, ours)
     assert result.differences == [] and result.compared == count
     assert main(["paper", "compare", str(live), str(backtest)]) == 0
@@ -74,3 +74,26 @@ def test_replay_and_portfolio_backtest_trade_alike(
         assert reasons == ["stop_loss", "partial_take_profit+signal"]
     else:
         assert set(reasons) == {"signal", "stop_loss"}
+
+
+ALL_FOUR = ("2025-10-19T23:00:00Z", "2025-10-22T00:00:00Z")
+"""Momentum's Monday rebalance (2025-10-20 00:00), a trend stop and two scalper trades."""
+
+
+@pytest.mark.slow
+def test_all_four_strategies_at_their_defaults_trade_alike(
+    use_database: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """No strategy config: every sleeve at its default parameters and symbols (momentum and
+    carry from their scans) on the bundled data; replay and backtest agree trade by trade."""
+    live, backtest = tmp_path / "replay.json", tmp_path / "portfolio.json"
+    span = ("--start", ALL_FOUR[0], "--end", ALL_FOUR[1])
+    assert main(["paper", "replay", *span, "--json", str(live)]) == 0
+    assert main(["backtest", "portfolio", *span, "--no-store", "--json", str(backtest)]) == 0
+    capsys.readouterr()
+    report, ours = json.loads(live.read_text()), json.loads(backtest.read_text())
+    result = compare(report, ours)
+    assert result.differences == [] and result.compared == len(ours["trades"]) == 5
+    assert {t["strategy"] for t in ours["trades"]} == {"trend", "scalper", "momentum"}
+    monday = [t for t in ours["trades"] if t["strategy"] == "momentum"]
+    assert {t["entry_time"] for t in monday} == {"2025-10-20T00:00:00Z"}

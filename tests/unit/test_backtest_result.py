@@ -70,7 +70,8 @@ def test_every_assumption_is_written_into_the_result(bundled_run: BacktestResult
     }  # fmt: skip
     coverage = a["funding"]["coverage"]["BTCUSDT"]
     assert coverage["settlements"] > 500 and coverage["last"] == "2026-03-31T16:00:00Z"
-    assert a["data"]["source"] == "files" and a["data"]["open_interest"]["BTCUSDT"] is False
+    # the bundled set ships 4h open interest for BTC/ETH/SOL (2025-01-01 .. 2025-11-04)
+    assert a["data"]["source"] == "files" and a["data"]["open_interest"]["BTCUSDT"] is True
     assert a["policy"]["initial_stop"] is True and a["policy"]["take_profit"] == "none"
     for key in ("timing", "entry", "intrabar", "positions", "warmup", "open_at_end"):
         assert isinstance(a[key], str) and a[key]
@@ -116,19 +117,20 @@ def test_a_span_outside_the_data_is_refused(overrides: dict[str, Any], message: 
 
 
 def test_too_little_history_says_how_much_is_needed() -> None:
-    config = BacktestConfig("scalper", symbols=("BTCUSDT",), start_ms=parse_time("2025-10-01"))
+    config = BacktestConfig("scalper", symbols=("BTCUSDT",), start_ms=parse_time("2025-09-30"))
     with pytest.raises(BacktestInputError) as caught:
         run_backtest(config, FileMarketData(DataSet()))
     assert str(caught.value) == (
-        "too little history for warm-up: scalper needs 406 closed 15m candles and 626 closed 1h "
-        "candles before its first signal; BTCUSDT has 672 closed 15m candles and 168 closed 1h "
-        "candles by 2025-10-01T00:00:00Z; its first settled bar closes at 2025-10-20T02:00:00Z: "
+        "too little history for warm-up: scalper needs 158 closed 15m candles and 166 closed 1h "
+        "candles before its first signal; BTCUSDT has 576 closed 15m candles and 144 closed 1h "
+        "candles by 2025-09-30T00:00:00Z; its first settled bar closes at 2025-09-30T22:00:00Z: "
         "start there or later"
     )
-    config = BacktestConfig("trend", symbols=("BTCUSDT",))
-    with pytest.raises(BacktestInputError, match=r"needs 326 closed 4h candles and 626 closed "
-                       r"1d candles .* has 1134 closed 4h candles and 189 closed 1d candles .* "
-                       r"add earlier data"):  # fmt: skip
+    # APEUSDT has no history before 2025-09-24: 131 daily candles by 2026-02-02, 166 needed
+    end = parse_time("2026-02-02")
+    config = BacktestConfig("trend", symbols=("APEUSDT",), end_ms=end)
+    with pytest.raises(BacktestInputError, match=r"trend idle on APEUSDT: warm-up longer than "
+                       r"the data: needs 166 closed 1d candles \(131 exist\)"):  # fmt: skip
         run_backtest(config, FileMarketData(DataSet()))
 
 

@@ -2,9 +2,10 @@
 goes under the executor's tick and lot rules, and every kind of difference it must report.
 
 The backtest trade is a BTCUSDT long entered at 100000.04 (a market buy: up to the tick, 100000.1)
-with 0.01234 (floored to the lot: 0.0123), half taken at the middle band 100400.07 (a resting
-take-profit: down to the tick, towards the entry, 100400.0; 0.0061), the rest on a signal at the
-next open 100300.02 (a market sell: down to the tick, 100300.0; what is left, 0.0062).
+with 0.0123 (on the lot already, as the executor sizes), half taken at the middle band 100400.07
+(a resting take-profit: down to the tick, towards the entry, 100400.0; 0.0061), the rest on a
+signal at the next open 100300.02 (a market sell: down to the tick, 100300.0; what is left,
+0.0062).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ ENTRY, EXIT = "2025-10-21T13:00:00Z", "2025-10-21T13:15:00Z"
 
 def backtest_trade(**changes: Any) -> dict[str, Any]:
     trade = {
-        "strategy": "scalper", "symbol": "BTCUSDT", "side": "long", "qty": 0.01234,
+        "strategy": "scalper", "symbol": "BTCUSDT", "side": "long", "qty": 0.0123,
         "shadow": False, "open": False, "entry_time": ENTRY, "entry_price": 100000.04,
         "stop": 99500.0, "exit_time": EXIT, "exit_reason": "partial_take_profit+signal",
         "exits": [
@@ -109,11 +110,26 @@ def test_every_difference_is_named(change: Any, expected: str) -> None:
     assert any(expected in line for line in result.differences), result.differences
 
 
-def test_a_missing_trade_is_a_difference_and_paper_trades_are_not_compared() -> None:
+def test_a_missing_trade_is_a_difference_and_paper_trades_form_their_own_group() -> None:
     shadow = backtest_trade(shadow=True)
-    assert compare(replay_report(), {"trades": [backtest_trade(), shadow]}).equal
+    result = compare(replay_report(), {"trades": [backtest_trade(), shadow]})
+    assert result.differences == ["paper trade count: replay 0, backtest 1"]
     result = compare(replay_report(), {"trades": [backtest_trade(), backtest_trade()]})
     assert result.differences == ["trade count: replay 1, backtest 2"]
+
+
+def test_a_paper_trade_is_compared_by_its_exit_price() -> None:
+    report = copy.deepcopy(replay_report())
+    paper = {**report["trades"][0], "id": 8, "is_shadow": True, "exit_price": "100350.0"}
+    report["trades"].append(paper)
+    ours = backtest_trade(shadow=True, exit_price=100350.045)  # the legs' mean: 4.5e-7 apart
+    assert compare(report, {"trades": [backtest_trade(), ours]}).equal
+    moved = {**paper, "exit_price": str(float(ours["exit_price"]) * 1.001)}  # 0.1 % off
+    report["trades"][-1] = moved
+    result = compare(report, {"trades": [backtest_trade(), ours]})
+    assert len(result.differences) == 1
+    assert result.differences[0].startswith("paper scalper BTCUSDT")
+    assert "paper exit price: replay 100450.395" in result.differences[0]  # 100350.045 x 1.001
 
 
 def test_the_command_exits_1_on_a_difference_and_2_on_a_bad_file(
@@ -126,7 +142,7 @@ def test_the_command_exits_1_on_a_difference_and_2_on_a_bad_file(
     assert capsys.readouterr().out.startswith("1 trades compared, 0 differences")
     portfolio.write_text(json.dumps({"trades": [backtest_trade(qty=0.02)]}))
     assert main(["paper", "compare", str(replay), str(portfolio)]) == 1
-    assert "quantity: replay 0.0123, backtest 0.0200" in capsys.readouterr().out
+    assert "quantity: replay 0.0123, backtest 0.02\n" in capsys.readouterr().out
     assert main(["paper", "compare", str(portfolio), str(portfolio)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not an `algo paper replay --json` report" in err[0]

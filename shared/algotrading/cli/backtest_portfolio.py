@@ -25,7 +25,8 @@ from algotrading.portfolio.allocation import PORTFOLIO
 
 @click.command("portfolio")
 @click.option(
-    "--start", help="Start (ISO 8601, UTC); default: the first settled bar of any sleeve."
+    "--start",
+    help="Start (ISO 8601, UTC); default: the first bar at which every sleeve has begun.",
 )
 @click.option("--end", help="End (ISO 8601, UTC); default: the end of the data.")
 @data_dir_option

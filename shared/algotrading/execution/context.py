@@ -49,6 +49,10 @@ class Report:
     reconciliation: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped_symbols: dict[str, list[str]] = field(default_factory=dict)
+    universe: dict[str, list[str]] = field(default_factory=dict)
+    """Each scanned strategy's symbols at this close (`execution.universe`)."""
+    baskets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """A weight-sized strategy's members, blocked ones and re-spread weights (`basket`)."""
     incomplete: bool = False
     """Something's outcome is unknown (exchange timeout, outage): the run must be redone."""
 
@@ -58,7 +62,8 @@ class Report:
                 "strategies": self.strategies, "signals": self.signals, "orders": self.orders,
                 "opened": self.opened, "closed": self.closed,
                 "reconciliation": self.reconciliation, "errors": self.errors,
-                "skipped_symbols": self.skipped_symbols, "incomplete": self.incomplete,
+                "skipped_symbols": self.skipped_symbols, "universe": self.universe,
+                "baskets": self.baskets, "incomplete": self.incomplete,
             }
         )  # fmt: skip
 

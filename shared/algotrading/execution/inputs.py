@@ -55,6 +55,8 @@ class MarketData:
         self._series: OrderedDict[tuple[str, Interval], Candles] = OrderedDict()
         self._funding: dict[str, FundingHistory] = {}
         self._active: tuple[int, list[str]] | None = None
+        self.scans: dict[tuple[str, int, str], list[str]] = {}
+        """Scanned universes by (strategy, scan time, parameters): `execution.universe`."""
         self._lock = threading.Lock()
 
     def closed_candles(self, symbol: str, interval: Interval, close_ms: int, count: int) -> Candles:

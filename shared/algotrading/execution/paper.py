@@ -3,9 +3,11 @@
 A breaker keeps a strategy's new entries off the exchange, but the breaker needs to know how the
 strategy would have fared to resume it (docs/RISK.md, shadow track). So its entry is sized exactly
 as a live one (the risk rules run on the live + paper book), then filled virtually at the signal
-bar's close, the price a market order sent right after the close would meet, with the taker fee.
-Its exits are the policy stepper's: intrabar stops and take-profits at their levels, close-time
-exits at the close. Nothing is sent to the exchange; `trades.is_shadow` marks the rows and the
+bar's close, the price a market order sent right after the close would meet, moved against the
+taker by `PAPER_SLIPPAGE_BPS` and onto the tick (`domain.fills.market_fill_price`, the fill
+model the simulator and the backtest use), with the taker fee. Its exits are the policy
+stepper's: intrabar stops and take-profits at their levels, close-time exits at the close with
+the same slippage. Nothing is sent to the exchange; `trades.is_shadow` marks the rows and the
 ledger keeps their PnL out of every sleeve. Funding is not simulated for paper trades.
 """
 
@@ -15,12 +17,23 @@ from decimal import Decimal
 
 from algotrading.db import trades as trades_db
 from algotrading.db.strategy_state import clear_position, save_position
+from algotrading.domain.fills import market_fill_price
 from algotrading.execution.booking import closed_alert, exchange_levels
 from algotrading.execution.context import Ctx
 from algotrading.execution.sizing import ZERO, dec
 from algotrading.notify.events import AlertKind, trade_alert
 from algotrading.strategies.base import PositionSide, SignalRow, Strategy
 from algotrading.strategies.policy import ExitAction, PositionState, open_position
+
+PAPER_SLIPPAGE_BPS = 2.0
+"""What a paper market fill pays: the backtest's and the simulator's default slippage, so a
+paused sleeve's paper track (which decides its resume) pays what its live fills would."""
+
+
+def paper_fill(ctx: Ctx, symbol: str, price: Decimal, is_buy: bool) -> Decimal:
+    """A virtual market fill at `price`: slipped against the taker, on the tick."""
+    tick = float(ctx.info(symbol).tick_size)
+    return dec(market_fill_price(float(price), is_buy, PAPER_SLIPPAGE_BPS, tick))
 
 
 def open_paper(
@@ -32,6 +45,7 @@ def open_paper(
     price: Decimal,
     signal_id: int,
 ) -> trades_db.Trade:
+    price = paper_fill(ctx, row.symbol, price, side is PositionSide.LONG)
     state = open_position(row, float(price), side, strategy.policy)
     sl, tp = exchange_levels(strategy, state, ctx.info(row.symbol))
     fee = qty * price * ctx.fee_rate
@@ -68,7 +82,11 @@ def book_paper_exits(
     sign = 1 if trade.is_long else -1
     realized, fees = ZERO, ZERO
     for action in actions:
-        price = dec(action.price) if action.price is not None else close_price
+        price = (
+            dec(action.price)
+            if action.price is not None
+            else paper_fill(ctx, trade.symbol, close_price, is_buy=not trade.is_long)
+        )
         qty = trade.qty * dec(action.fraction)
         realized += sign * (price - trade.entry_price) * qty
         fees += qty * price * ctx.fee_rate

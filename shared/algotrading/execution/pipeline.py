@@ -3,7 +3,9 @@
 Strategies run in the allocation table's order (trend, scalper, carry, momentum); for each, its
 open positions are managed first (exits before entries: a reversal closes before it opens),
 then its entry decisions are taken symbol by symbol, each seeing the book as the previous ones
-left it (one strategy per symbol: the first to hold a symbol keeps it).
+left it (one strategy per symbol: the first to hold a symbol keeps it). A strategy's symbols
+are the account's explicit list or its scanned universe (`execution.universe`); a weight-sized
+strategy's basket weights are re-spread over the members it can enter (`execution.basket`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from algotrading.db.orders import list_orders
 from algotrading.db.signals import SignalRecord, list_signals
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
+from algotrading.execution.basket import basket_weights
 from algotrading.execution.book import Book, breaker_statuses, build_book
 from algotrading.execution.context import Ctx
 from algotrading.execution.inputs import EXTRA_BARS
@@ -21,8 +24,10 @@ from algotrading.execution.processor import decide
 from algotrading.execution.reconcile import reconcile
 from algotrading.execution.schedule import due
 from algotrading.execution.sizing import dec
+from algotrading.execution.universe import wanted_symbols
+from algotrading.market.scan import SCANNED
 from algotrading.portfolio.allocation import STRATEGY_IDS
-from algotrading.strategies.base import MarketHistory, SignalFrame, Strategy
+from algotrading.strategies.base import MarketHistory, SignalFrame, Sizing, Strategy
 
 JOB = "evaluate"
 
@@ -77,7 +82,11 @@ def _strategy(ctx: Ctx, strategy: Strategy, active: set[str]) -> None:
     held = sorted({t.symbol for t in book.trades if t.strategy == strategy.id})
     if not config.enabled and not held:
         return
-    wanted = list(config.symbols or strategy.default_symbols)
+    wanted = []  # a disabled strategy only manages what it holds
+    if config.enabled:
+        wanted = wanted_symbols(ctx.market, strategy, config, sorted(active), ctx.close_ms)
+    if config.enabled and not config.symbols and strategy.id in SCANNED:
+        ctx.report.universe[strategy.id] = wanted
     missing = [s for s in wanted if s not in active]
     if missing:
         ctx.report.skipped_symbols[strategy.id] = missing
@@ -91,10 +100,13 @@ def _strategy(ctx: Ctx, strategy: Strategy, active: set[str]) -> None:
     if not config.enabled:
         return
     book = book_of(ctx)
+    weights = {}
+    if strategy.policy.sizing is Sizing.WEIGHT:
+        weights = basket_weights(ctx, book, strategy, frames, wanted)
     for symbol in wanted:
         if symbol in frames and _current(ctx, strategy, frames[symbol]):
             price = dec(float(histories[symbol].candles[strategy.entry_interval].close[-1]))
-            if decide(ctx, book, strategy, frames[symbol], price):
+            if decide(ctx, book, strategy, frames[symbol], price, weights.get(symbol)):
                 book = book_of(ctx)
 
 

@@ -6,7 +6,8 @@ already holding, warm-up, disabled, stale, rejected by a risk rule, paper, or ac
 accepted entry is
 
 1. sized: risk % of the strategy's sizing capital over the stop distance (or momentum's
-   weight), then capped by every risk rule (`risk.validate`), then floored to the instrument;
+   weight, re-spread over the basket members that can be entered: `weight`), then capped by
+   every risk rule that applies to it (`risk.validate`), then floored to the instrument;
 2. logged as intent: the signal row, a `pending` trade, the `created` order row under its
    deterministic link id and the signal it was sized from, in one committed transaction;
 3. sent: leverage set, market order placed once, its fill read;
@@ -45,19 +46,28 @@ from algotrading.execution.protect import protect
 from algotrading.execution.sizing import (
     ZERO,
     dec,
-    risk_quantity,
+    entry_quantity,
     round_stop,
     stop_level,
     to_instrument,
-    weight_quantity,
 )
 from algotrading.execution.submit import send
 from algotrading.risk import TradeProposal, risk_context, validate
 from algotrading.strategies.base import PositionSide, SignalFrame, SignalRow, Sizing, Strategy
 
 
-def decide(ctx: Ctx, book: Book, strategy: Strategy, frame: SignalFrame, price: Decimal) -> bool:
-    """Log this bar's entry decision for one symbol and act on it; True if a trade opened."""
+def decide(
+    ctx: Ctx,
+    book: Book,
+    strategy: Strategy,
+    frame: SignalFrame,
+    price: Decimal,
+    weight: Decimal | None = None,
+) -> bool:
+    """Log this bar's entry decision for one symbol and act on it; True if a trade opened.
+
+    `weight`: a weight-sized strategy's re-spread weight for this symbol (`sizing.respread`),
+    used instead of the row's own."""
     i = len(frame) - 1
     row = frame.row(i)
     base = SignalRecord(
@@ -78,7 +88,7 @@ def decide(ctx: Ctx, book: Book, strategy: Strategy, frame: SignalFrame, price: 
     skip = _skip_reason(ctx, strategy, row, held, side)
     if skip is not None:
         return _log(ctx, base, action=action, reason=skip)
-    return _enter(ctx, book, strategy, row, side, price, base)
+    return _enter(ctx, book, strategy, row, side, price, base, weight)
 
 
 def _no_signal(frame: SignalFrame, i: int, held: trades_db.Trade | None) -> str:
@@ -129,6 +139,7 @@ def _enter(
     side: PositionSide,
     price: Decimal,
     base: SignalRecord,
+    weight: Decimal | None = None,
 ) -> bool:
     action = f"entry_{side.value}"
     info = ctx.info(row.symbol)
@@ -139,11 +150,17 @@ def _enter(
         reason = f"no_stop: stop {stop} is unusable for a {side.value} at {price}"
         return _log(ctx, base, action=action, decision="rejected", reason=reason)
     leverage = dec(strategy.policy.leverage)
-    raw = _quantity(ctx, book, strategy, row, price, stop, leverage)
+    if weight is None and row.weight is not None:
+        weight = dec(row.weight)
+    capital = book.ledger.sizing_capital(strategy.id)
+    raw = entry_quantity(strategy.policy, capital, price, stop, weight, ctx.fee_rate,
+                         ctx.config.limits.max_risk_per_trade_pct)  # fmt: skip
     if raw <= ZERO:
-        reason = f"no_capital: sizing capital {book.ledger.sizing_capital(strategy.id)}"
+        reason = f"no_capital: sizing capital {capital}"
         return _log(ctx, base, action=action, decision="rejected", reason=reason, stop=stop)
-    proposal = TradeProposal(strategy.id, row.symbol, side.value, raw, price, stop, leverage)
+    weighted = strategy.policy.sizing is Sizing.WEIGHT
+    proposal = TradeProposal(strategy.id, row.symbol, side.value, raw, price, stop, leverage,
+                             weighted)  # fmt: skip
     verdict = validate(proposal, risk_context(book.ledger, book.positions, ctx.breakers),
                        ctx.config.limits)  # fmt: skip
     if not verdict.accepted and not verdict.shadow:
@@ -160,26 +177,6 @@ def _enter(
     if verdict.shadow:
         return _paper(ctx, strategy, row, side, rounded.qty, price, record)
     return _live(ctx, strategy, row, side, rounded.qty, price, stop, record)
-
-
-def _quantity(
-    ctx: Ctx,
-    book: Book,
-    strategy: Strategy,
-    row: SignalRow,
-    price: Decimal,
-    stop: Decimal,
-    leverage: Decimal,
-) -> Decimal:
-    capital = book.ledger.sizing_capital(strategy.id)
-    policy = strategy.policy
-    if policy.sizing is Sizing.WEIGHT:
-        if row.weight is None:
-            return ZERO
-        return weight_quantity(capital, dec(row.weight), leverage, price)
-    pct = policy.risk_per_trade_pct
-    risk_pct = dec(pct) if pct is not None else ctx.config.limits.max_risk_per_trade_pct
-    return risk_quantity(capital, risk_pct, price, stop, ctx.fee_rate)
 
 
 def _paper(

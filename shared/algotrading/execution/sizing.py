@@ -8,17 +8,28 @@ Risk sizing: the quantity whose loss at the stop, fees included, is the risk bud
 which is exactly the "loss at the stop" the risk module measures (docs/RISK.md), so a strategy
 asking for the account's maximum risk per trade is never reduced by that rule. Weight sizing
 (momentum): the position's margin is its weight of the sleeve, `qty = capital x weight x
-leverage / entry`; the risk rules then cap it like any other entry. The caps are applied by
-`risk.validate`; afterwards the quantity is floored to the instrument's step (flooring keeps every
-cap satisfied) and refused below the minimum quantity or notional.
+leverage / entry`; such a proposal is marked `weight_sized`, so the risk-per-trade cap (a rule
+about a stop-sized trade) does not cut it, while the sleeve, leverage, conflict, absolute-loss
+and portfolio-risk rules still bound it (docs/RISK.md, "which caps apply"). A basket member that
+cannot be entered has its weight re-spread over the members that can (`respread`), so the sleeve
+is not silently under-invested. The caps are applied by `risk.validate`; afterwards the quantity
+is floored to the instrument's step (flooring keeps every cap satisfied) and refused below the
+minimum quantity or notional.
+
+`entry_quantity` and `respread` are the one sizing code of the executor
+(`execution.processor`) and the portfolio backtest (`backtest.portfolio.combine`): the parity of
+the two paths rests on it.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from algotrading.exchange.types import SymbolInfo
+from algotrading.strategies.base import PositionPolicy, Sizing
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -50,6 +61,45 @@ def weight_quantity(
     if capital <= ZERO or weight <= ZERO:
         return ZERO
     return capital * weight * leverage / entry
+
+
+def entry_quantity(
+    policy: PositionPolicy,
+    capital: Decimal,
+    price: Decimal,
+    stop: Decimal,
+    weight: Decimal | None,
+    fee_rate: Decimal,
+    default_risk_pct: Decimal,
+) -> Decimal:
+    """The raw quantity of an entry before the risk caps: the weight of the sleeve at the
+    policy's leverage for a weight-sized strategy (`weight` None or not positive: nothing), else
+    the policy's risk % (the account's `default_risk_pct` when it has none) over the stop."""
+    if policy.sizing is Sizing.WEIGHT:
+        if weight is None or not weight.is_finite():
+            return ZERO
+        return weight_quantity(capital, weight, dec(policy.leverage), price)
+    pct = policy.risk_per_trade_pct
+    risk_pct = dec(pct) if pct is not None else default_risk_pct
+    return risk_quantity(capital, risk_pct, price, stop, fee_rate)
+
+
+def respread(weights: Mapping[str, float], enterable: Collection[str]) -> dict[str, Decimal]:
+    """Each enterable member's weight over the sum of the enterable members' weights.
+
+    A basket's weights sum to 1 over its members; a member that cannot be entered (another
+    strategy holds the symbol, warm-up, no candle) would leave its share of the sleeve idle.
+    Dividing by what the enterable members hold re-spreads that share over them in proportion,
+    so they sum to 1 again. A member already held counts as enterable: its share is invested.
+    Members with a missing or non-positive weight are left out; none enterable: empty.
+    """
+    usable = {
+        s: dec(w) for s, w in weights.items() if s in enterable and math.isfinite(w) and w > 0
+    }
+    total = sum(usable.values(), ZERO)
+    if total <= ZERO:
+        return {}
+    return {s: w / total for s, w in usable.items()}
 
 
 def stop_level(entry: Decimal, distance: Decimal, is_long: bool) -> Decimal:

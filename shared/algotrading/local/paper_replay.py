@@ -109,7 +109,9 @@ def replay(
             account_id = _account(conn, config, sim.rest_url, settings)
             runtime = Runtime(
                 exchange=open_bybit(
-                    sim.rest_url, ApiCredentials(DEFAULT_API_KEY, DEFAULT_API_SECRET)
+                    sim.rest_url,
+                    ApiCredentials(DEFAULT_API_KEY, DEFAULT_API_SECRET),
+                    market_clock=lambda: sim.now_ms,  # windowed reads end at the replayed time
                 ),
                 fill_delays_s=(0.0, 0.05, 0.2),
             )
@@ -120,7 +122,7 @@ def replay(
                 if progress is not None:
                     progress(done)
             report = _report(conn, account_id, config, closes)
-            report["instruments"] = _instruments(sim, report["trades"])
+            report["instruments"] = _instruments(sim, report)
     finally:
         sim.stop()
     return ReplayOutcome(account_id, len(closes), time.monotonic() - began, ephemeral, report)
@@ -207,13 +209,15 @@ def _report(
     )  # fmt: skip
 
 
-def _instruments(sim: BybitSimulator, trades: list[dict[str, Any]]) -> dict[str, Any]:
-    """The traded symbols' tick and lot step: what a comparison with the backtest, which has
-    neither, rounds its prices and quantities to (`backtest.parity`)."""
+def _instruments(sim: BybitSimulator, report: Mapping[str, Any]) -> dict[str, Any]:
+    """The tick and lot step of every symbol a strategy looked at (signals) or traded: what a
+    comparison with the backtest rounds its prices to (`backtest.parity`). Not only the traded
+    ones, so that a trade the backtest has and the replay lacks is still compared in full."""
     infos = sim.engine.infos
+    symbols = {s["symbol"] for s in report["signals"]} | {t["symbol"] for t in report["trades"]}
     return {
         symbol: {"tick": str(infos[symbol].tick), "qty_step": str(infos[symbol].qty_step)}
-        for symbol in sorted({t["symbol"] for t in trades})
+        for symbol in sorted(symbols)
     }
 
 

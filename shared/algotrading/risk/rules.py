@@ -103,8 +103,15 @@ def cap_max_loss(p: TradeProposal, limits: RiskLimits) -> Cap | None:
     )
 
 
-def cap_risk_per_trade(p: TradeProposal, ctx: RiskContext, limits: RiskLimits) -> Cap:
-    """Loss at the stop <= max_risk_per_trade_pct of the strategy's sizing capital."""
+def cap_risk_per_trade(p: TradeProposal, ctx: RiskContext, limits: RiskLimits) -> Cap | None:
+    """Loss at the stop <= max_risk_per_trade_pct of the strategy's sizing capital.
+
+    Not for a weight-sized entry (momentum): its size is a share of the sleeve by design, and
+    measured against its wide protective stop the 2 % cap would cut a 4-name basket to about a
+    quarter of its size; the sleeve allocation and portfolio-risk caps bound it instead.
+    """
+    if p.weight_sized:
+        return None
     capital = ctx.sleeve_capital[p.strategy]
     budget = capital * limits.max_risk_per_trade_pct / HUNDRED
     unit = p.unit_risk(limits.fee_rate)

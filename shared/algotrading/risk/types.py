@@ -104,6 +104,9 @@ class TradeProposal:
     """A new entry (or an exposure-increasing adjustment) a strategy wants to make.
 
     Every entry carries its stop-loss: the stop is what every risk rule measures.
+    `weight_sized`: the quantity is the strategy's weight of its sleeve (momentum), not a risk
+    budget over the stop, so the risk-per-trade cap does not apply (its protective stop is wide
+    on purpose; the sleeve bounds it). See docs/RISK.md, "Which caps apply to which strategy".
     """
 
     strategy: str
@@ -113,6 +116,7 @@ class TradeProposal:
     entry_price: Decimal
     stop_loss: Decimal
     leverage: Decimal = Decimal(1)
+    weight_sized: bool = False
 
     def __post_init__(self) -> None:
         if not self.strategy or not self.symbol:

@@ -366,7 +366,10 @@ class Strategy(ABC, Generic[P]):
         Rows closing before `since_ms` may be left out."""
         if not self.windowed:
             return self.frames(histories, since_ms)
-        return windowed_frames(self.windows, self.entry_interval, histories, self.frames, since_ms)
+        lookbacks = (self.funding_history_ms, self.open_interest_history_ms)
+        return windowed_frames(
+            self.windows, self.entry_interval, histories, self.frames, since_ms, lookbacks
+        )
 
     @abstractmethod
     def frames(

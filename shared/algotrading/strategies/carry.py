@@ -54,6 +54,10 @@ class CarryParams(StrategyParams):
     data_lag_minutes: int = Field(5, ge=0, le=240)
     risk_per_trade_pct: float = Field(0.5, gt=0, le=1.0)
     leverage: float = Field(1.0, ge=1, le=2)
+    universe_size: int = Field(20, ge=1, le=50)
+    """The scan's symbols with the most extreme funding (`market.scan.carry_universe`)."""
+    min_avg_turnover: float = Field(10_000_000.0, ge=0)
+    turnover_days: int = Field(14, ge=1, le=90)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -101,13 +101,15 @@ def windowed_frames(
     histories: Mapping[str, MarketHistory],
     compute: Compute,
     since_ms: int | None = None,
+    lookbacks: tuple[int, int] = (0, 0),
 ) -> Frames:
     """Each symbol's frame, every row computed from the windows at its close (see module doc).
 
     `compute(histories, since_ms)` is the strategy's rule over whatever history it is given.
     Rows closing before `since_ms` are computed once from all that is given, not from their
     windows, and may skip costly work (momentum's rankings): a caller passing `since_ms` reads
-    them only after an outage longer than its spare bars.
+    them only after an outage longer than its spare bars. `lookbacks` (funding, open interest)
+    trim the settlements and snapshots before each stretch as a live fetch would (0: keep all).
     """
     every = _entry_closes(histories, entry, None)
     if not len(every):
@@ -116,7 +118,7 @@ def windowed_frames(
     pieces: dict[str, list[SignalFrame]] = defaultdict(list)
     if len(closes) < len(every):
         first, last = int(every[0]), int(every[len(every) - len(closes) - 1])
-        early = {s: _cut(h, {}, last) for s, h in histories.items()}
+        early = {s: _cut(h, {}, last, None, lookbacks) for s, h in histories.items()}
         for symbol, frame in compute(early, since_ms).items():
             pieces[symbol].append(frame_between(frame, first, last))
     if not len(closes):
@@ -126,7 +128,7 @@ def windowed_frames(
     for lo, hi in zip(np.r_[0, edges], np.r_[edges, len(closes)], strict=True):
         first, last = int(closes[lo]), int(closes[hi - 1])
         starts = dict(zip(windows, (int(k) for k in keys[lo]), strict=True))
-        cuts = {s: _cut(h, starts, last) for s, h in histories.items()}
+        cuts = {s: _cut(h, starts, last, first, lookbacks) for s, h in histories.items()}
         segment = {s: h for s, h in cuts.items() if entry in h.candles and len(h.candles[entry])}
         for symbol, frame in compute(segment, first).items():
             pieces[symbol].append(frame_between(frame, first, last))
@@ -145,9 +147,15 @@ def _entry_closes(
     return closes if since_ms is None else closes[closes >= since_ms]
 
 
-def _cut(history: MarketHistory, starts: Mapping[Interval, int], end_ms: int) -> MarketHistory:
+def _cut(
+    history: MarketHistory,
+    starts: Mapping[Interval, int],
+    end_ms: int,
+    first_ms: int | None,
+    lookbacks: tuple[int, int],
+) -> MarketHistory:
     """The history a live evaluation at `end_ms` would fetch: each timeframe's window, the
-    settlements and snapshots known by then."""
+    settlements and snapshots known by then (from the look-back before `first_ms`)."""
     candles = {}
     for iv, c in history.candles.items():
         interval = Interval(iv)
@@ -157,12 +165,20 @@ def _cut(history: MarketHistory, starts: Mapping[Interval, int], end_ms: int) ->
         candles[iv] = c.slice(lo, max(lo, hi))
     funding, oi = history.funding, history.open_interest
     if funding is not None:
-        n = int(np.searchsorted(funding.time_ms, end_ms, "right"))
-        funding = FundingHistory(funding.time_ms[:n], funding.rate[:n])
+        lo, hi = _span(funding.time_ms, first_ms, lookbacks[0], end_ms)
+        funding = FundingHistory(funding.time_ms[lo:hi], funding.rate[lo:hi])
     if oi is not None:
-        n = int(np.searchsorted(oi.time_ms, end_ms, "right"))
-        oi = OpenInterestSeries(oi.time_ms[:n], oi.value[:n])
+        lo, hi = _span(oi.time_ms, first_ms, lookbacks[1], end_ms)
+        oi = OpenInterestSeries(oi.time_ms[lo:hi], oi.value[lo:hi])
     return replace(history, candles=candles, funding=funding, open_interest=oi)
+
+
+def _span(times: np.ndarray, first_ms: int | None, lookback: int, end_ms: int) -> tuple[int, int]:
+    """Rows in [first - lookback, end] (from the start when there is no look-back)."""
+    lo = 0
+    if first_ms is not None and lookback > 0:
+        lo = int(np.searchsorted(times, first_ms - lookback, "left"))
+    return lo, int(np.searchsorted(times, end_ms, "right"))
 
 
 def frame_between(frame: SignalFrame, first_ms: int, last_ms: int) -> SignalFrame:

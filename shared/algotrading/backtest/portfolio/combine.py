@@ -7,9 +7,12 @@ At every 15-minute close of the span (the executor's evaluation grid), in this o
    leave the book;
 2. entries: the candidates whose signal bar closes now, strategies in the allocation table's
    order (trend, scalper, carry, momentum), symbols in each strategy's order. A strategy already
-   holding the symbol holds; otherwise the entry is sized as the executor sizes it (risk % of
-   the sleeve's `sizing_capital` over the stop distance from the close, or momentum's weight)
-   and passed to `risk.validate` with the breaker states and the open book: the conflict
+   holding the symbol holds; otherwise the entry is sized as the executor sizes it
+   (`execution.sizing.entry_quantity`: risk % of the sleeve's `sizing_capital` over the stop
+   distance from the close, or momentum's weight re-spread by `execution.sizing.respread` over
+   the basket members of this close that another strategy does not hold; a member without a
+   candidate, in warm-up, holds no weight) and passed to `risk.validate` with the breaker
+   states and the open book: the conflict
    policy (a symbol held by one strategy is refused to the others), the risk caps and the
    breakers (a paused sleeve or halted portfolio takes it on paper: shadow) are the live code;
 3. snapshot: every scope's equity (live, marked at the close) into `portfolio.breakers.evaluate`,
@@ -22,7 +25,7 @@ symbol, so the result does not depend on how the units were scheduled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -33,7 +36,16 @@ from algotrading.backtest.portfolio.blobs import BlobStore
 from algotrading.backtest.portfolio.book import Candidate, Position, Sleeve, book_until, ledger_at
 from algotrading.backtest.portfolio.units import UnitResult
 from algotrading.domain.intervals import Interval
-from algotrading.execution.sizing import ZERO, dec, risk_quantity, stop_level, weight_quantity
+from algotrading.exchange.types import SymbolInfo
+from algotrading.execution.sizing import (
+    ZERO,
+    dec,
+    entry_quantity,
+    respread,
+    round_stop,
+    stop_level,
+    to_instrument,
+)
 from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, AllocationTable
 from algotrading.portfolio.breakers import BreakerState, BreakerThresholds, evaluate
 from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
@@ -69,6 +81,10 @@ class _State:
     transitions: list[dict[str, Any]] = field(default_factory=list)
     decisions: dict[str, dict[str, int]] = field(default_factory=dict)
     dirty: bool = True
+    baskets: dict[tuple[int, str], dict[str, Decimal]] = field(default_factory=dict)
+    """Re-spread weights of a weight-sized strategy's basket, per (close, strategy)."""
+    infos: Mapping[str, SymbolInfo] = field(default_factory=dict)
+    """Tick, lot and minimum order per symbol (`instruments`); a symbol without: unrounded."""
 
 
 def load_candidates(
@@ -100,20 +116,28 @@ def combine(
     end_ms: int,
     fee_rate: float,
     params: dict[str, dict[str, Any]],
+    infos: Mapping[str, SymbolInfo] | None = None,
 ) -> Combined:
-    """Run the sleeves over the grid (module docstring)."""
+    """Run the sleeves over the grid (module docstring); `infos`: the symbols' instrument
+    filters (`backtest.portfolio.instruments`), none: quantities and stops unrounded."""
     sleeves = {s: Sleeve() for s in STRATEGY_IDS}
     state = _State(capital, AllocationTable.default(), RiskLimits(fee_rate=dec(fee_rate)),
-                   BreakerThresholds(), dec(fee_rate), sleeves)  # fmt: skip
+                   BreakerThresholds(), dec(fee_rate), sleeves, infos=infos or {})  # fmt: skip
     times = np.arange(start_ms, end_ms + 1, GRID_MS, dtype=np.int64)
     curves = np.empty((len(times), 1 + len(STRATEGY_IDS)))
     k = 0
     for i, now in enumerate(times.tolist()):
         _book(state, now)
-        while k < len(candidates) and candidates[k].row[0] <= now:
-            if candidates[k].row[0] == now:
-                _enter(state, candidates[k], now, params)
+        while k < len(candidates) and candidates[k].row[0] < now:
             k += 1
+        j = k
+        while j < len(candidates) and candidates[j].row[0] == now:
+            j += 1
+        group = candidates[k:j]
+        for c in group:
+            _enter(state, c, now, params, group)
+        k = j
+        state.baskets.clear()
         curves[i] = _snapshot(state, now)
     trades = [p.trade_row() for p in sorted(state.done + state.open, key=_trade_key)]
     sleeves = {s: curves[:, j + 1] for j, s in enumerate(STRATEGY_IDS)}
@@ -141,54 +165,86 @@ def _count(state: _State, strategy: str, decision: str) -> None:
     mine[decision] = mine.get(decision, 0) + 1
 
 
-def _enter(state: _State, c: Candidate, now: int, params: dict[str, dict[str, Any]]) -> None:
+def _enter(
+    state: _State,
+    c: Candidate,
+    now: int,
+    params: dict[str, dict[str, Any]],
+    group: Sequence[Candidate],
+) -> None:
     if any(p.c.strategy == c.strategy and p.c.symbol == c.symbol for p in state.open):
         return _count(state, c.strategy, "hold")
     side = int(c.row[2])
     price = dec(float(c.row[12]))
-    distance = dec(float(side * (c.row[3] - c.row[4])))
-    stop = stop_level(price, distance, side > 0)
+    info = state.infos.get(c.symbol)
+    stop = stop_level(price, dec(float(side * (c.row[3] - c.row[4]))), side > 0)
+    if info is not None:  # the executor sizes from the stop it will set: on the tick
+        stop = round_stop(stop, side > 0, info)
     if stop <= ZERO or (stop >= price if side > 0 else stop <= price):
         return _count(state, c.strategy, "rejected:no_stop")
-    ledger = ledger_at(state.capital, state.allocation, state.sleeves, state.open, now)
-    raw = _quantity(state, c, ledger.sizing_capital(c.strategy), price, stop, params)
-    if raw <= ZERO:
-        return _count(state, c.strategy, "rejected:no_capital")
-    proposal = TradeProposal(c.strategy, c.symbol, "long" if side > 0 else "short", raw, price,
-                             stop, dec(c.leverage))  # fmt: skip
-    book = [p.as_risk_position(now) for p in state.open]
-    statuses = {scope: b.status for scope, b in state.breakers.items()}
-    verdict = validate(proposal, risk_context(ledger, book, statuses), state.limits)
-    if not verdict.accepted and not verdict.shadow:
-        return _count(state, c.strategy, f"rejected:{verdict.code}")
-    position = Position(c, float(verdict.qty), shadow=verdict.shadow)
+    qty, shadow, refused = _quantity(state, c, now, params, group, price, stop)
+    if refused is not None:
+        return _count(state, c.strategy, refused)
+    position = Position(c, float(qty), shadow=shadow)
     fee = float(c.row[11]) * position.qty
     state.sleeves[c.strategy].book(position.shadow, 0.0, fee, 0.0)
     position.booked["fees"] += fee
     state.open.append(position)
     state.dirty = True
-    _count(state, c.strategy, "shadow" if verdict.shadow else "accepted")
+    _count(state, c.strategy, "shadow" if shadow else "accepted")
     return None
 
 
 def _quantity(
     state: _State,
     c: Candidate,
-    capital: Decimal,
+    now: int,
+    params: dict[str, dict[str, Any]],
+    group: Sequence[Candidate],
     price: Decimal,
     stop: Decimal,
-    params: dict[str, dict[str, Any]],
-) -> Decimal:
-    """The executor's sizing (`execution.processor._quantity`)."""
+) -> tuple[Decimal, bool, str | None]:
+    """The entry's quantity as the executor works it out (`execution.processor._enter`): sized,
+    capped by `risk.validate`, then floored to the lot and refused below the minimum order
+    (`execution.sizing.to_instrument`). With whether it goes to paper (a breaker's shadow
+    entry, sized alike) and, when refused, the decision to count instead."""
+    side = int(c.row[2])
+    ledger = ledger_at(state.capital, state.allocation, state.sleeves, state.open, now)
     policy = get_strategy(c.strategy, params.get(c.strategy)).policy
-    if policy.sizing is Sizing.WEIGHT:
-        weight = float(c.row[5])
-        if not np.isfinite(weight):
-            return ZERO
-        return weight_quantity(capital, dec(weight), dec(policy.leverage), price)
-    pct = policy.risk_per_trade_pct
-    risk_pct = dec(pct) if pct is not None else state.limits.max_risk_per_trade_pct
-    return risk_quantity(capital, risk_pct, price, stop, state.fee_rate)
+    weighted = policy.sizing is Sizing.WEIGHT
+    weight = _weight(state, c, now, group) if weighted else None
+    raw = entry_quantity(policy, ledger.sizing_capital(c.strategy), price, stop, weight,
+                         state.fee_rate, state.limits.max_risk_per_trade_pct)  # fmt: skip
+    if raw <= ZERO:
+        return ZERO, False, "rejected:no_capital"
+    proposal = TradeProposal(c.strategy, c.symbol, "long" if side > 0 else "short", raw, price,
+                             stop, dec(c.leverage), weighted)  # fmt: skip
+    book = [p.as_risk_position(now) for p in state.open]
+    statuses = {scope: b.status for scope, b in state.breakers.items()}
+    verdict = validate(proposal, risk_context(ledger, book, statuses), state.limits)
+    if not verdict.accepted and not verdict.shadow:
+        return ZERO, False, f"rejected:{verdict.code}"
+    qty = verdict.qty
+    info = state.infos.get(c.symbol)
+    if info is not None:
+        rounded = to_instrument(qty, price, info)
+        if rounded.refusal is not None:
+            return ZERO, False, "rejected:below_minimum"
+        qty = rounded.qty
+    return qty, verdict.shadow, None
+
+
+def _weight(state: _State, c: Candidate, now: int, group: Sequence[Candidate]) -> Decimal:
+    """The candidate's basket weight re-spread over its strategy's members at this close that
+    no other strategy holds (live), as the executor does (`execution.basket`). Worked out when
+    the strategy's first member is reached: the strategies before it have entered by then. A
+    blocked member keeps its own weight, and the conflict rule refuses it."""
+    key = (now, c.strategy)
+    if key not in state.baskets:
+        members = {m.symbol: float(m.row[5]) for m in group if m.strategy == c.strategy}
+        taken = {p.c.symbol for p in state.open if p.c.strategy != c.strategy and not p.shadow}
+        state.baskets[key] = respread(members, [s for s in members if s not in taken])
+    return state.baskets[key].get(c.symbol, dec(float(c.row[5])))
 
 
 def _snapshot(state: _State, now: int) -> list[float]:

@@ -25,8 +25,10 @@ from algotrading.backtest.portfolio.analysis import (
 from algotrading.backtest.portfolio.blobs import LocalBlobStore
 from algotrading.backtest.portfolio.combine import GRID_MS, combine, load_candidates
 from algotrading.backtest.portfolio.config import PortfolioConfig
+from algotrading.backtest.portfolio.instruments import instrument_infos
 from algotrading.backtest.portfolio.result import PortfolioResult
 from algotrading.backtest.portfolio.units import UnitResult, UnitSpec, choose, plan, run_unit
+from algotrading.backtest.portfolio.universes import Membership
 from algotrading.backtest.result import new_run_id
 from algotrading.portfolio.allocation import STRATEGY_IDS, AllocationTable
 
@@ -77,6 +79,18 @@ def _idle(planned: list[IdleReason], results: list[UnitResult]) -> tuple[IdleRea
     return tuple(sorted(found, key=lambda r: STRATEGY_IDS.index(r.strategy)))
 
 
+def default_start(results: list[UnitResult]) -> int:
+    """The first bar at which every sleeve with a settled symbol has begun: each strategy's
+    first settled bar (its earliest symbol), the latest of those. A span starting earlier would
+    open with some sleeves unable to decide (the bundled BTC, ETH and SOL daily history lets
+    trend and momentum start months before the scalper's 15m data begins)."""
+    firsts: dict[str, int] = {}
+    for r in results:
+        for v in r.symbols.values():
+            firsts[r.strategy] = min(firsts.get(r.strategy, v["first_ms"]), v["first_ms"])
+    return max(firsts.values())
+
+
 def _finish(
     config: PortfolioConfig,
     specs: list[UnitSpec],
@@ -87,14 +101,15 @@ def _finish(
 ) -> PortfolioResult:
     """The combine step and the run's figures; `made`: the run's id and creation time."""
     params = {s: dict(config.spec(s).get("params") or {}) for s in STRATEGY_IDS}
-    firsts = [v["first_ms"] for r in results for v in r.symbols.values()]
-    if not firsts:
+    if not any(r.symbols for r in results):
         raise BacktestInputError(nothing_to_trade(idle))
-    start = config.start_ms if config.start_ms is not None else min(firsts)
+    start = config.start_ms if config.start_ms is not None else default_start(results)
     start -= start % GRID_MS
     end = specs[0].end_ms
-    done = combine(load_candidates(results, blobs, params), config.capital, start, end,
-                   config.fee_rate, params)  # fmt: skip
+    members = Membership(config)
+    candidates = members.keep(load_candidates(results, blobs, params))
+    infos = instrument_infos(config.data_dirs, {c.symbol for c in candidates})
+    done = combine(candidates, config.capital, start, end, config.fee_rate, params, infos)
     live = [t for t in done.trades if not t["shadow"]]
     sleeve_metrics = {
         s: metrics_of(done.times, curve, [t for t in live if t["strategy"] == s])
@@ -127,7 +142,9 @@ def _assumptions(config: PortfolioConfig, specs: list[UnitSpec]) -> dict[str, An
         "fill_model": "algotrading.domain.fills (as the single-strategy backtest)",
         "entry": "market at the next bar's open, slipped against the taker",
         "sizing": "executor: risk % (or momentum weight) of sleeve sizing_capital from the "
-                  "signal close, capped by risk.validate; no lot step",
+                  "signal close to the stop on the tick, capped by risk.validate, floored to "
+                  "the lot step, refused below the minimum quantity or 5 USDT (filters "
+                  "derived from the data as the simulator derives them)",
         "conflicts": "risk.validate: a symbol held by one strategy is refused to the others",
         "breakers": "portfolio.breakers.evaluate at every close, shadow track for paper trades",
         "fee_rate": config.fee_rate, "slippage_bps": config.slippage_bps,

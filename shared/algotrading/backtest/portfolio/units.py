@@ -30,9 +30,11 @@ from algotrading.backtest.portfolio.blobs import BlobStore
 from algotrading.backtest.portfolio.config import PortfolioConfig
 from algotrading.backtest.portfolio.outcomes import candidate_outcomes
 from algotrading.backtest.trades import Bars
-from algotrading.domain.intervals import DAY_MS
+from algotrading.domain.intervals import DAY_MS, Interval
+from algotrading.domain.series import Candles
 from algotrading.errors import DataFileError
 from algotrading.market.datafiles import DataSet
+from algotrading.market.scan import SCANNED
 from algotrading.portfolio.allocation import STRATEGY_IDS
 from algotrading.strategies.base import MarketHistory, SignalFrame, Strategy
 from algotrading.strategies.registry import get_strategy
@@ -116,10 +118,11 @@ def choose(config: PortfolioConfig) -> Chosen:
     idle: list[IdleReason] = []
     for strategy in (s for s in STRATEGY_IDS if config.enabled(s)):
         instance = get_strategy(strategy, config.spec(strategy).get("params"))
+        listed = config.spec(strategy).get("symbols")
         if strategy == "momentum":
-            chosen[strategy] = _universe(config, instance, universe, idle)
+            chosen[strategy] = _universe(config, instance, universe, idle, listed)
             continue
-        wanted = config.spec(strategy).get("symbols") or instance.default_symbols
+        wanted = listed or (data.symbols() if strategy in SCANNED else instance.default_symbols)
         chosen[strategy] = symbols_in_data(wanted, data)
         idle += [IdleReason(strategy, s, IdleCode.NOT_IN_DATA, "not in the data")
                  for s in wanted if s not in chosen[strategy]]  # fmt: skip
@@ -130,13 +133,20 @@ def choose(config: PortfolioConfig) -> Chosen:
 
 
 def _universe(
-    config: PortfolioConfig, momentum: Strategy[Any], universe: DataSet, idle: list[IdleReason]
+    config: PortfolioConfig,
+    momentum: Strategy[Any],
+    universe: DataSet,
+    idle: list[IdleReason],
+    listed: list[str] | None = None,
 ) -> list[str]:
-    """Momentum ranks every symbol of its universe with candles. A universe without what it
-    needs is refused when it was asked for (`--universe-dir`); when it is the run's data,
-    momentum is idle and the other strategies go on."""
+    """Momentum ranks every symbol of its universe with candles (the live scan's top 30 by
+    turnover are among them and rank alike), or the account's `listed` symbols and the
+    benchmark (as live: `universes.Membership` keeps only the listed ones' candidates). A
+    universe without what it needs is refused when it was asked for (`--universe-dir`); when it
+    is the run's data, momentum is idle and the other strategies go on."""
     benchmark = momentum.params.benchmark
-    have = [s for s in universe.symbols() if _daily(universe, s)]
+    names = universe.symbols() if not listed else dict.fromkeys([*listed, benchmark])
+    have = [s for s in names if _daily(universe, s)]
     if have and benchmark in have:
         return have
     if not have:
@@ -194,7 +204,11 @@ def run_unit(spec: UnitSpec, blobs: BlobStore) -> UnitResult:
         if first is None or first >= len(history.require(strategy.entry_interval, strategy.id)):
             idle.append(warm_up(strategy, history, spec.end_ms))
             continue
+        own = history.require(strategy.entry_interval, strategy.id)
+        since = int(own.start_ms[first])
+        marks = mark_closes(market, symbol, (own, strategy.entry_interval), since, spec.end_ms)
         out[symbol] = _symbol_outcomes(spec, strategy, frames[symbol], history, first, blobs)
+        out[symbol]["marks"] = blobs.put(marks)
         for name, value in out[symbol].pop("counts").items():
             counts[name] = counts.get(name, 0) + value
         if "idle" in out[symbol]:
@@ -212,17 +226,15 @@ def _symbol_outcomes(
     first: int,
     blobs: BlobStore,
 ) -> dict[str, Any]:
-    """One symbol's blobs (first bar, marks, candidate tables), its counts and, when it has no
+    """One symbol's blobs (first bar, candidate tables), its counts and, when it has no
     candidate at all, its `no_signal` reason."""
     iv = strategy.entry_interval
     bars = Bars.of(history.symbol, iv, history.require(iv, strategy.id), first)
     settings = WalkSettings(slippage_bps=spec.slippage_bps)
     got = candidate_outcomes(frame, bars, strategy.policy, settings, history.funding,
                              spec.fee_rate)  # fmt: skip
-    marks = np.column_stack([bars.close_ms[first:], bars.close[first:]]).astype(np.float64)
     out: dict[str, Any] = {
         "first_ms": int(bars.start_ms[first]),
-        "marks": blobs.put(marks),
         "trades": blobs.put(got.trades),
         "legs": blobs.put(got.legs),
         "funding": blobs.put(got.funding),
@@ -231,6 +243,32 @@ def _symbol_outcomes(
     if len(got.trades) == 0:
         out["idle"] = no_signal(strategy.id, frame, first, got.counts.get("entry_rows_unusable", 0))
     return out
+
+
+def mark_closes(
+    market: FileMarketData,
+    symbol: str,
+    own: tuple[Candles, Interval],
+    from_ms: int,
+    end_ms: int,
+) -> np.ndarray:
+    """(close time, close) at which an open position is marked, from `from_ms` to `end_ms`: the
+    symbol's finest candles, and the strategy's own (`own`) before the finest begin. The
+    exchange marks at its last price (the simulator at its finest bar's close) and the
+    executor's snapshot reads it at every 15-minute close, so a daily position is not marked at
+    daily closes only: a crash inside the day moves the breakers live, and must here too."""
+    finest = market.dataset.intervals(symbol)[0]
+    parts = []
+    for candles, interval in (own, (market.candles(symbol, finest, None), finest)):
+        close_ms = candles.start_ms + interval.ms
+        parts.append((close_ms, candles.close))
+    (own_ms, own_close), (fine_ms, fine_close) = parts
+    begins = fine_ms[0] if len(fine_ms) else end_ms + 1
+    early = (own_ms >= from_ms) & (own_ms < begins)
+    late = (fine_ms >= from_ms) & (fine_ms <= end_ms)
+    times = np.concatenate([own_ms[early], fine_ms[late]])
+    closes = np.concatenate([own_close[early], fine_close[late]])
+    return np.column_stack([times, closes]).astype(np.float64)
 
 
 def _first_bar(settled: np.ndarray, close_ms: np.ndarray, start_ms: int | None) -> int | None:

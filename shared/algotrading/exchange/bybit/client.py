@@ -104,6 +104,7 @@ class BybitClient:
         time_sync: bool = True,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        market_clock: Callable[[], int] | None = None,
     ) -> None:
         register_secret(api_key)
         register_secret(api_secret)
@@ -111,6 +112,7 @@ class BybitClient:
         self.offset_ms = 0
         self._synced = not time_sync
         self.clock, self.sleep = clock, sleep
+        self._market_clock = market_clock
         self._limiter = limiter or shared_limiter()
         self._retry = retry or RetryPolicy()
         self._has_keys = bool(api_key and api_secret)
@@ -137,6 +139,16 @@ class BybitClient:
     def now_ms(self) -> int:
         """The exchange's time as best we know it (host clock + measured offset)."""
         return self.local_ms() + self.offset_ms
+
+    def market_now_ms(self) -> int:
+        """The market's time, which bounds time-window queries (executions, the transaction
+        log). On Bybit it is the exchange's clock. A replay's simulator keeps its transport clock
+        (signatures, server time) on the wall while its market runs years earlier (docs/
+        simulator.md, "Clocks"): its caller passes `market_clock`, or every window would end at
+        today and a fill of 2024 would be refused as older than Bybit's two years of history."""
+        if self._market_clock is not None:
+            return self._market_clock()
+        return self.now_ms()
 
     def sync_clock(self) -> int:
         """Measure the offset to the exchange's clock (ms, positive = exchange ahead); keep it."""

@@ -264,7 +264,7 @@ class BybitTrading:
     def _windows(self, since_ms: int) -> Iterator[tuple[int, int]]:
         """[since, now] cut into the 7-day windows Bybit accepts (inclusive ends)."""
         self._client.ensure_synced()
-        now = self._client.now_ms()
+        now = self._client.market_now_ms()
         if since_ms > now:
             raise InvalidRequest("since_ms lies in the future")
         if since_ms < now - HISTORY_MS:

@@ -1,25 +1,20 @@
 """Instrument filters for replayed symbols: tick size, quantity step, minimums, leverage.
 
 The data files carry prices only, so the filters are derived from each symbol's price level (the
-median close of its tape) by fixed rules that give values of Bybit's order of magnitude. They are
-plausible, not Bybit's own; docs/simulator.md lists the rules.
+median close of its tape) by fixed rules that give values of Bybit's order of magnitude
+(`market.instruments`, shared with the portfolio backtest). They are plausible, not Bybit's own;
+docs/simulator.md lists the rules.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-import numpy as np
-
 from algotrading.local.bybit_sim.envelope import text
 from algotrading.local.bybit_sim.market import SymbolTape
-
-MIN_NOTIONAL = Decimal(5)
-MAX_MARKET_VALUE = 2_000_000
-"""USDT worth of the largest market order (Bybit: ~55 M for BTC, far less for small coins)."""
+from algotrading.market.instruments import MIN_NOTIONAL, derive_filters, price_level
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,36 +59,23 @@ class InstrumentInfo:
 
 
 def derive_instrument(tape: SymbolTape) -> InstrumentInfo:
-    """Filters from the price level p (median close of the tape):
-
-    * tick = 10^(floor(log10 p) - 5), at most 0.1 (BTC 0.1, ETH 0.01, SOL 0.001);
-    * qty step = smallest power of ten worth at least 5 USDT, at most 1; min qty = one step;
-    * max market qty ~ 2 M USDT, max qty ~ 10 M USDT; min notional 5 USDT;
-    * max leverage 100 when p >= 1000, 50 when p >= 10, else 25.
-    """
-    p = float(np.median(tape.bars.close))
-    if not p > 0:
-        raise ValueError(f"{tape.symbol}: prices must be positive")
-    tick = min(Decimal("0.1"), Decimal(1).scaleb(math.floor(math.log10(p)) - 5))
-    step = min(Decimal(1), Decimal(1).scaleb(math.ceil(math.log10(5 / p))))
-    max_market = _steps(MAX_MARKET_VALUE / p, step)
-    leverage = 100 if p >= 1000 else 50 if p >= 10 else 25
+    """The tape's filters by the rules of `market.instruments.derive_filters` (median close of
+    the finest series), which the portfolio backtest applies as well."""
+    try:
+        f = derive_filters(price_level(tape.finest_bars.close))
+    except ValueError as exc:
+        raise ValueError(f"{tape.symbol}: {exc}") from None
     return InstrumentInfo(
         symbol=tape.symbol,
         base_coin=tape.symbol.removesuffix("USDT"),
-        tick=tick,
-        qty_step=step,
-        max_qty=max_market * 5,
-        max_market_qty=max_market,
-        max_leverage=Decimal(leverage),
+        tick=f.tick,
+        qty_step=f.qty_step,
+        max_qty=f.max_qty,
+        max_market_qty=f.max_market_qty,
+        max_leverage=f.max_leverage,
         funding_interval_min=tape.funding_interval_min(),
         launch_ms=int(tape.bars.start_ms[0]),
     )
-
-
-def _steps(qty: float, step: Decimal) -> Decimal:
-    whole = max(1, int(Decimal(repr(qty)) / step))
-    return whole * step
 
 
 def instrument_row(info: InstrumentInfo) -> dict[str, Any]:

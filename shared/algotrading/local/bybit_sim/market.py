@@ -1,16 +1,19 @@
 """Market replay: what the market looked like at a given sim time, and nothing later.
 
-Each symbol has a *tape*: its finest kline file. A finest bar is known once it has closed, so the
-current price at time t is the close of the last finest bar that ended at or before t. Coarser
-candles come from their own file when there is one (else they are aggregated from the tape); the
-candle still open at t is built from the finest bars that closed inside it, or is flat at the
-current price when none has yet. Nothing after t is ever shown (docs/simulator.md).
+Each symbol has a *tape*: its finest kline file, extended before its first and after its last
+bar by the bars of its coarser files (a set may hold 15m bars for one year and 1h bars for four:
+the instrument trades all along on Bybit, so the replay has a price, fills and stops wherever
+any file has one). A tape bar is known once it has closed, so the current price at time t is the
+close of the last tape bar that ended at or before t. Coarser candles come from their own file
+when there is one (else they are aggregated from the finest file); the candle still open at t is
+built from the tape bars that closed inside it, or is flat at the current price when none has
+yet. Nothing after t is ever shown (docs/simulator.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -78,10 +81,11 @@ class SymbolTape:
             raise DataFileError(f"{symbol}: no kline files, nothing to replay")
         self.symbol = symbol
         self.finest = intervals[0]
-        self.bars = dataset.candles(symbol, self.finest)
-        if len(self.bars) == 0:
+        self.finest_bars = dataset.candles(symbol, self.finest)
+        if len(self.finest_bars) == 0:
             raise DataFileError(f"{symbol}: the {self.finest.value} kline file is empty")
-        self.bar_end = self.bars.start_ms + self.finest.ms
+        files = [iv for iv in intervals if iv is not Interval.W1]
+        self.bars, self.bar_end = _stitched([(iv, dataset.candles(symbol, iv)) for iv in files])
         self._dataset = dataset
         self._files = {iv.ms: iv for iv in intervals if iv is not Interval.W1}
         self._derived: dict[str, Candles] = {}
@@ -131,7 +135,7 @@ class SymbolTape:
         if interval.ms % self.finest.ms:
             return None
         if interval.code not in self._derived:
-            self._derived[interval.code] = _aggregate(self.bars, interval)
+            self._derived[interval.code] = _aggregate(self.finest_bars, interval)
         return self._derived[interval.code]
 
     def current_candle(self, interval: KlineInterval, t: int) -> Candle | None:
@@ -266,8 +270,10 @@ class MarketReplay:
         return self.tapes.get(symbol)
 
     def common_start_ms(self) -> int:
-        """The first moment at which every symbol has data (its first bar opens)."""
-        return max(int(t.bars.start_ms[0]) for t in self.tapes.values())
+        """The first moment at which every symbol has data in its finest file (its first bar
+        opens): the default start stays where the finest data begin, the coarser bars before
+        them are there for a start asked for explicitly."""
+        return max(int(t.finest_bars.start_ms[0]) for t in self.tapes.values())
 
     def end_ms(self) -> int:
         return max(t.last_ms for t in self.tapes.values())
@@ -297,6 +303,24 @@ def _row(c: Candles, i: int) -> Candle:
         float(c.turnover[i]),
         True,
     )
+
+
+def _stitched(series: Sequence[tuple[Interval, Candles]]) -> tuple[Candles, np.ndarray]:
+    """The tape: the finest series (first), extended by each coarser one's bars that close
+    before it starts or open after it ends; with every bar's end time."""
+    first, bars = series[0]
+    ends = bars.start_ms + first.ms
+    for interval, coarse in series[1:]:
+        if not len(coarse):
+            continue
+        before = coarse.slice(0, int(np.searchsorted(coarse.start_ms + interval.ms,
+                                                     bars.start_ms[0], side="right")))  # fmt: skip
+        after = coarse.slice(int(np.searchsorted(coarse.start_ms, ends[-1], side="left")))
+        parts = [before, bars, after]
+        bars = Candles(*(np.concatenate([getattr(p, f.name) for p in parts])
+                         for f in fields(Candles)))  # fmt: skip
+        ends = np.concatenate([before.start_ms + interval.ms, ends, after.start_ms + interval.ms])
+    return bars, ends
 
 
 def _aggregate(bars: Candles, interval: KlineInterval) -> Candles:
