@@ -34,6 +34,10 @@ class WalkSettings:
     slippage_bps: float = 2.0
     maintenance_margin_rate: float = MAINTENANCE_MARGIN_RATE
     path: Path = "auto"
+    close_at_end: bool = False
+    """A close-time exit (signal, time stop) decided at the span's last close fills at that
+    close, slipped, as the executor's market order sent then does (leg bar: one past the last);
+    off, the position stays open at the end (the single-strategy walk)."""
 
 
 @dataclass(frozen=True, slots=True)

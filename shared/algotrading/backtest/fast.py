@@ -251,15 +251,14 @@ def assemble(
     reason = np.where(code == EXIT_LIQUIDATION, REASON_CODE[LIQUIDATION],
                       np.where(code == EXIT_TAKE_PROFIT, REASON_CODE["take_profit"],
                                REASON_CODE["stop_loss"]))  # fmt: skip
-    next_open = ~intrabar & _closes_next_open(bound, levels.bound_reason[taken], n)
+    at_end = settings.close_at_end
+    next_open = ~intrabar & _closes_next_open(bound, levels.bound_reason[taken], n, at_end)
     exit_bar = np.where(intrabar, hit, bound + 1)
-    market = market_fill_prices(
-        bars.open[np.minimum(exit_bar, n - 1)], s < 0, settings.slippage_bps
-    )
+    opens, starts = _one_past_end(bars)
+    market = market_fill_prices(opens[exit_bar], s < 0, settings.slippage_bps)
     closed = intrabar | next_open
     legs = np.flatnonzero(closed)
-    until = np.where(intrabar, bars.close_ms[np.where(intrabar, hit, 0)],
-                     bars.start_ms[np.minimum(exit_bar, n - 1)])  # fmt: skip
+    until = np.where(intrabar, bars.close_ms[np.where(intrabar, hit, 0)], starts[exit_bar])
     return WalkedTrades(
         symbol=bars.symbol,
         side=side,
@@ -298,6 +297,13 @@ def _intrabar_exits(
     return code, price
 
 
-def _closes_next_open(bound: Any, reason: Any, n: int) -> Any:
-    """A close exit (signal, time stop) with a next bar in the span to fill at."""
-    return (bound < n - 1) & (reason >= 0)
+def _one_past_end(bars: Bars) -> tuple[F64, I64]:
+    """Bar opens and starts with one more bar: a market exit there (`WalkSettings.close_at_end`)
+    fills at the last bar's close, when that bar closes."""
+    return np.append(bars.open, bars.close[-1:]), np.append(bars.start_ms, bars.close_ms[-1:])
+
+
+def _closes_next_open(bound: Any, reason: Any, n: int, at_end: bool = False) -> Any:
+    """A close exit (signal, time stop) with a next bar in the span to fill at, or (`at_end`,
+    `WalkSettings.close_at_end`) at the last bar's close."""
+    return (bound < n - 1 + int(at_end)) & (reason >= 0)

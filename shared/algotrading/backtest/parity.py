@@ -4,14 +4,16 @@ exit leg by exit leg.
 
 The backtest sizes as the executor does on the simulator's instruments (stop on the tick, the
 quantity floored to the lot step, orders below the minimum refused: `backtest.portfolio.
-instruments`), so an entry's quantity is compared as it stands. Its fills have no tick grid and
-no sub-bars, so each of its prices is first put where the executor sends it (docs/
-BACKTESTING.md, "Live parity"):
+instruments`) and books each position it takes at the prices the executor's fills land on
+(`backtest.live_fills`), so an entry's quantity and prices are compared as they stand. The same
+rules are applied here once more, to a result whose prices are off the tick (a symbol the
+backtest had no filters for); on prices already on the tick they change nothing:
 
 * a market fill (entry, signal or time-stop exit) moves to the tick against the taker;
 * a stop fills at the backtest's stop distance taken from the simulator's entry fill, rounded to
-  the tick towards the entry (`execution.sizing.round_stop`); its time is compared by bar (the
-  backtest names the bar's start, the replay the execution time inside that bar);
+  the tick towards the entry (`execution.sizing.round_stop`), or at the open of a bar that gapped
+  through it; its time is compared by bar (the backtest names the bar's start, the replay the
+  execution time inside that bar);
 * a take-profit or partial take-profit rests at its level rounded towards the entry
   (`round_take_profit`); a leg's quantity is its fraction of the entry floored to the lot step,
   the last leg takes what is left.
@@ -24,15 +26,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from algotrading.domain.fills import round_to_tick
+from algotrading.backtest.live_fills import MARKET_EXITS, live_entry, live_exit
 from algotrading.domain.timefmt import parse_time
 from algotrading.strategies.registry import get_strategy
 
-MARKET_EXITS = frozenset({"signal", "time_stop"})
-STOPS = frozenset({"stop_loss", "trailing_stop"})
 REL_TOLERANCE = 1e-9
 PAPER_TOLERANCE = 1e-4
 
@@ -117,7 +117,7 @@ def trade_differences(
     found = _differ("identity", (r["strategy"], r["symbol"], r["side"]),
                     (b["strategy"], b["symbol"], b["side"]))  # fmt: skip
     found += _differ("entry time", r["opened_ms"], parse_time(b["entry_time"]))
-    found += _price("entry price", r["entry_price"], _tick(b["entry_price"], f, long))
+    found += _price("entry price", r["entry_price"], live_entry(b["entry_price"], f.tick, long))
     qty = Decimal(repr(b["qty"]))  # on the lot already (`backtest.portfolio.combine`)
     found += _differ("quantity", Decimal(r["qty"]), qty)
     if b.get("open") or r["closed_ms"] is None:
@@ -162,24 +162,8 @@ def _legs(
 
 def leg_price(b: Mapping[str, Any], leg: Mapping[str, Any], f: Filters) -> float:
     """Where the simulator fills the backtest's exit leg, by how the executor sends it."""
-    long = b["side"] == "long"
-    if leg["reason"] in MARKET_EXITS:
-        return _tick(leg["price"], f, not long)
-    if leg["reason"] == "stop_loss":  # from the simulator's entry fill, as the executor sets it
-        entry = Decimal(repr(_tick(b["entry_price"], f, long)))
-        distance = abs(Decimal(repr(b["entry_price"])) - Decimal(repr(b["stop"])))
-        return toward_entry(entry - distance if long else entry + distance, f, long, stop=True)
-    return toward_entry(Decimal(repr(leg["price"])), f, long, stop=leg["reason"] in STOPS)
-
-
-def toward_entry(price: Decimal, f: Filters, long: bool, *, stop: bool) -> float:
-    """To the tick towards the entry: up for a long's stop, down for a long's take-profit."""
-    rounding = ROUND_CEILING if stop == long else ROUND_FLOOR
-    return float((price / f.tick).to_integral_value(rounding=rounding) * f.tick)
-
-
-def _tick(price: float, f: Filters, up: bool) -> float:
-    return round_to_tick(price, float(f.tick), up)
+    return live_exit(leg["reason"], leg["price"], b["entry_price"], b["stop"],
+                     b["side"] == "long", f.tick)  # fmt: skip
 
 
 def _exit_time(closed_ms: int, exit_ms: int, final: str, bar_ms: int) -> list[str]:

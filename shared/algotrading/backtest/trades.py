@@ -144,7 +144,14 @@ def leg_done_ms(walked: WalkedTrades, bars: Bars) -> I64:
     the open of its bar, so an entry filled at that open must not use it; both backtests book
     legs by this one rule, so they fund and refuse the same entries."""
     market = np.isin(walked.leg_reason, list(MARKET_REASONS))
-    return np.where(market, bars.start_ms[walked.leg_bar], bars.close_ms[walked.leg_bar])
+    return np.where(market, leg_start_ms(walked, bars), bars.close_ms[walked.leg_bar % len(bars)])
+
+
+def leg_start_ms(walked: WalkedTrades, bars: Bars) -> I64:
+    """Each exit leg's bar start; a market leg one past the last bar (`WalkSettings.
+    close_at_end`) fills at the span's last close."""
+    starts = np.append(bars.start_ms, bars.close_ms[-1:]).astype(np.int64)
+    return starts[walked.leg_bar]
 
 
 def holding_pieces(walked: WalkedTrades, n: int) -> tuple[I64, I64, I64, F64]:

@@ -114,10 +114,12 @@ def step_position(
             if action.timing is FillTiming.INTRABAR and action.price is not None:
                 out.add_leg(trade, b, action.price, action.fraction, action.reason.value)
                 left, until = left - action.fraction, int(bars.close_ms[b])
-            elif b + 1 < n:
-                price = _market_exit(float(bars.open[b + 1]), state.is_long, settings)
+            elif b + 1 < n or settings.close_at_end:
+                at = float(bars.open[b + 1]) if b + 1 < n else float(bars.close[b])
+                price = _market_exit(at, state.is_long, settings)
                 out.add_leg(trade, b + 1, price, action.fraction, action.reason.value)
-                left, until = left - action.fraction, int(bars.start_ms[b + 1])
+                end = int(bars.start_ms[b + 1]) if b + 1 < n else int(bars.close_ms[b])
+                left, until = left - action.fraction, end
         if not state.is_open:
             decided = b
             break

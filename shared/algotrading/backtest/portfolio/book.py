@@ -1,7 +1,8 @@
 """The combine step's state: open positions (live and paper) and each sleeve's running money.
 
 Money is booked when it is known, in time order: the entry fee at the entry, each exit leg at
-the close that decides it (`outcomes.LEG_COLUMNS`), each funding settlement at its time. Open
+the close that decides it (`outcomes.LEG_COLUMNS`), each funding settlement at its time; the
+prices and money are the position's own, worked out when it was taken (`pricing`). Open
 positions are marked at the last close of their own candles at or before the moment asked.
 Paper (shadow) positions book into the sleeve's shadow PnL only, as the live ledger does.
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from algotrading.backtest.portfolio.pricing import FEE, GROSS, PRICE, QTY, Priced
 from algotrading.backtest.trades import REASONS
 from algotrading.portfolio.allocation import AllocationTable
 from algotrading.portfolio.sleeves import PortfolioLedger, TradePnl, build_ledger
@@ -36,17 +38,24 @@ class Candidate:
 
 @dataclass
 class Position:
-    """A taken candidate with its quantity; legs and settlements are booked as time passes."""
+    """A taken candidate with its quantity, priced as the executor's fills (`pricing`); legs and
+    settlements are booked as time passes."""
 
     c: Candidate
     qty: float
     shadow: bool
+    priced: Priced
     open_fraction: float = 1.0
+    left: float = field(init=False)
+    """The quantity still open (the entry less the legs booked, each on the lot)."""
     next_leg: int = 0
     next_flow: int = 0
     mark_at: int = 0
     booked: dict[str, float] = field(default_factory=lambda: {"gross": 0.0, "fees": 0.0,
                                                               "funding": 0.0})  # fmt: skip
+
+    def __post_init__(self) -> None:
+        self.left = self.qty
 
     @property
     def side(self) -> int:
@@ -54,7 +63,7 @@ class Position:
 
     @property
     def entry_price(self) -> float:
-        return float(self.c.row[3])
+        return self.priced.entry
 
     @property
     def held_until_ms(self) -> int:
@@ -69,40 +78,39 @@ class Position:
         return self.entry_price if self.mark_at == 0 else float(self.c.marks[self.mark_at - 1, 1])
 
     def unrealized(self, now_ms: int) -> float:
-        return self.open_fraction * self.side * (self.mark(now_ms) - self.entry_price) * self.qty
+        return self.side * (self.mark(now_ms) - self.entry_price) * self.left
 
     def as_risk_position(self, now_ms: int) -> OpenPosition:
-        stop = float(self.c.row[4])
+        stop = self.priced.stop
         return OpenPosition(
             self.c.strategy, self.c.symbol, "long" if self.side > 0 else "short",
-            Decimal(repr(self.qty * max(self.open_fraction, 1e-12))),
+            Decimal(repr(max(self.left, self.qty * 1e-12))),
             Decimal(repr(self.entry_price)),
             Decimal(repr(stop)) if np.isfinite(stop) and stop > 0 else None,
             Decimal(repr(self.c.leverage)), Decimal(repr(self.mark(now_ms))), self.shadow,
         )  # fmt: skip
 
     def trade_row(self) -> dict[str, Any]:
-        """The trade as the result lists it (legs booked so far)."""
-        legs = self.c.legs[: self.next_leg]
+        """The trade as the result lists it (legs booked so far, at their priced fills)."""
+        legs, priced = self.c.legs[: self.next_leg], self.priced.legs[: self.next_leg]
         done = self.open_fraction <= 1e-12
         reasons = "+".join(REASONS[int(r)] for r in legs[:, 5])
-        exit_price = (
-            float((legs[:, 3] * legs[:, 4]).sum() / legs[:, 4].sum()) if len(legs) else None
-        )
+        shares = priced[:, QTY].sum()
+        exit_price = float((priced[:, PRICE] * priced[:, QTY]).sum() / shares) if shares else None
         pnl = self.booked["gross"] - self.booked["fees"] + self.booked["funding"]
         return {
             "strategy": self.c.strategy, "symbol": self.c.symbol,
             "side": "long" if self.side > 0 else "short", "qty": self.qty,
             "shadow": self.shadow, "signal_ms": int(self.c.row[0]),
             "entry_ms": int(self.c.row[1]), "entry_price": self.entry_price,
-            "stop": float(self.c.row[4]), "exit_ms": int(legs[-1, 2]) if done else None,
+            "stop": self.priced.stop, "exit_ms": int(legs[-1, 2]) if done else None,
             "exit_price": exit_price if done else None, "exit_reason": reasons or None,
             "gross_pnl": self.booked["gross"], "fees": self.booked["fees"],
             "funding": self.booked["funding"], "pnl": pnl if done else None, "open": not done,
             "exits": [
-                {"time_ms": int(leg[2]), "price": float(leg[3]), "fraction": float(leg[4]),
+                {"time_ms": int(leg[2]), "price": float(p[PRICE]), "fraction": float(leg[4]),
                  "reason": REASONS[int(leg[5])]}
-                for leg in legs
+                for leg, p in zip(legs, priced, strict=True)
             ],
         }  # fmt: skip
 
@@ -129,12 +137,13 @@ def book_until(position: Position, sleeve: Sleeve, now_ms: int) -> None:
     """Book the position's legs and settlements known by `now_ms`."""
     legs, flows, qty = position.c.legs, position.c.funding, position.qty
     while position.next_leg < len(legs) and legs[position.next_leg, 1] <= now_ms:
-        leg = legs[position.next_leg]
-        gross, fee = float(leg[6]) * qty, float(leg[7]) * qty
+        priced = position.priced.legs[position.next_leg]
+        gross, fee = float(priced[GROSS]), float(priced[FEE])
         sleeve.book(position.shadow, gross, fee, 0.0)
         position.booked["gross"] += gross
         position.booked["fees"] += fee
-        position.open_fraction -= float(leg[4])
+        position.open_fraction -= float(legs[position.next_leg, 4])
+        position.left -= float(priced[QTY])
         position.next_leg += 1
     while position.next_flow < len(flows) and flows[position.next_flow, 1] <= now_ms:
         amount = float(flows[position.next_flow, 2]) * qty

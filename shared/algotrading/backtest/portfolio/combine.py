@@ -15,6 +15,7 @@ At every 15-minute close of the span (the executor's evaluation grid), in this o
    states and the open book: the conflict
    policy (a symbol held by one strategy is refused to the others), the risk caps and the
    breakers (a paused sleeve or halted portfolio takes it on paper: shadow) are the live code;
+   a taken entry is priced where the executor's fills land (`pricing`: on the tick);
 3. snapshot: every scope's equity (live, marked at the close) into `portfolio.breakers.evaluate`,
    whose transitions are recorded; the states gate the next close's entries.
 
@@ -34,6 +35,7 @@ import numpy as np
 
 from algotrading.backtest.portfolio.blobs import BlobStore
 from algotrading.backtest.portfolio.book import Candidate, Position, Sleeve, book_until, ledger_at
+from algotrading.backtest.portfolio.pricing import price_position
 from algotrading.backtest.portfolio.units import UnitResult
 from algotrading.domain.intervals import Interval
 from algotrading.exchange.types import SymbolInfo
@@ -119,7 +121,7 @@ def combine(
     infos: Mapping[str, SymbolInfo] | None = None,
 ) -> Combined:
     """Run the sleeves over the grid (module docstring); `infos`: the symbols' instrument
-    filters (`backtest.portfolio.instruments`), none: quantities and stops unrounded."""
+    filters (`backtest.portfolio.instruments`), none: quantities, stops and fills unrounded."""
     sleeves = {s: Sleeve() for s in STRATEGY_IDS}
     state = _State(capital, AllocationTable.default(), RiskLimits(fee_rate=dec(fee_rate)),
                    BreakerThresholds(), dec(fee_rate), sleeves, infos=infos or {})  # fmt: skip
@@ -185,8 +187,9 @@ def _enter(
     qty, shadow, refused = _quantity(state, c, now, params, group, price, stop)
     if refused is not None:
         return _count(state, c.strategy, refused)
-    position = Position(c, float(qty), shadow=shadow)
-    fee = float(c.row[11]) * position.qty
+    priced = price_position(c, float(qty), shadow, info, float(state.fee_rate))
+    position = Position(c, float(qty), shadow, priced)
+    fee = priced.entry_fee
     state.sleeves[c.strategy].book(position.shadow, 0.0, fee, 0.0)
     position.booked["fees"] += fee
     state.open.append(position)

@@ -19,7 +19,7 @@ from algotrading.backtest import fast
 from algotrading.backtest.candidates import Candidates, WalkSettings, find_candidates
 from algotrading.backtest.funding import FundingFlows, funding_flows
 from algotrading.backtest.pnl import UnitResults, unit_results
-from algotrading.backtest.trades import Bars, TradeBuilder, WalkedTrades, leg_done_ms
+from algotrading.backtest.trades import Bars, TradeBuilder, WalkedTrades, leg_done_ms, leg_start_ms
 from algotrading.backtest.walk import is_fixed_level, step_position
 from algotrading.domain.series import FundingHistory
 from algotrading.strategies.base import PositionPolicy, PositionSide, SignalFrame
@@ -110,7 +110,7 @@ def _trade_table(w: WalkedTrades, bars: Bars, u: UnitResults) -> np.ndarray:
 def _leg_table(w: WalkedTrades, bars: Bars, u: UnitResults) -> np.ndarray:
     """Legs with the time their money is known: an intrabar fill at its bar's close, a market
     fill at its bar's open (the close of the bar that decided it)."""
-    cols = [w.leg_trade, leg_done_ms(w, bars), bars.start_ms[w.leg_bar], w.leg_price,
+    cols = [w.leg_trade, leg_done_ms(w, bars), leg_start_ms(w, bars), w.leg_price,
             w.leg_fraction, w.leg_reason, u.leg_gross, u.leg_fee]  # fmt: skip
     return _table(cols, len(w.leg_trade))
 

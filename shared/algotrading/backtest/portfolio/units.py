@@ -230,7 +230,7 @@ def _symbol_outcomes(
     candidate at all, its `no_signal` reason."""
     iv = strategy.entry_interval
     bars = Bars.of(history.symbol, iv, history.require(iv, strategy.id), first)
-    settings = WalkSettings(slippage_bps=spec.slippage_bps)
+    settings = WalkSettings(slippage_bps=spec.slippage_bps, close_at_end=True)
     got = candidate_outcomes(frame, bars, strategy.policy, settings, history.funding,
                              spec.fee_rate)  # fmt: skip
     out: dict[str, Any] = {
