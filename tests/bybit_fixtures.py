@@ -1,7 +1,11 @@
 """Recorded Bybit V5 answers served through a fake HTTP transport (`responses`), for exchange tests.
 
 The answers are the team's recorded set (`../shared/data/bybit_api`, see its PROVENANCE.md) plus
-four documentation examples kept in `tests/bybit_docs/`. Some documentation examples are not
+four documentation examples kept in `tests/bybit_docs/`. The Bybit documentation examples and the
+ccxt (MIT) error bodies the tests use are copied verbatim into `tests/bybit_api/` (its
+PROVENANCE.md), so they need nothing beside the repository; the nautilus_trader fixtures
+(LGPL-3.0) and the error body taken from them are read from the team folder only, and the tests
+that use them are skipped without it (tests/team_data.py). Some documentation examples are not
 strict JSON (a stray first line such as `LinearPerpetual` or a `// comment`, or two blocks in one
 file): `load` skips anything before each JSON object and can pick the n-th block.
 
@@ -20,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import responses
+from team_data import SHARED_DATA, shared_data
 
 from algotrading.exchange.bybit.adapter import BybitExchange
 from algotrading.exchange.bybit.client import BybitClient
@@ -27,7 +32,9 @@ from algotrading.exchange.ratelimit import RateLimiter
 from algotrading.exchange.retry import RetryPolicy
 
 TESTS = Path(__file__).resolve().parent
-RECORDED = TESTS.parent.parent / "shared" / "data" / "bybit_api"
+RECORDED = TESTS / "bybit_api"
+"""The recorded answers shipped with the tests (a verbatim subset of the team folder's set)."""
+TEAM_RECORDED = SHARED_DATA / "bybit_api"
 DOCS = TESTS / "bybit_docs"
 BASE = "http://bybit.test"
 API_KEY = "test-api-key-0001"
@@ -49,7 +56,12 @@ def _blocks(text: str) -> list[dict[str, Any]]:
 def load(name: str, block: int = 0) -> dict[str, Any]:
     """A recorded answer by path below bybit_api/ (or `docs:<file>` for tests/bybit_docs)."""
     if name not in _cache:
-        path = DOCS / name[5:] if name.startswith("docs:") else RECORDED / name
+        if name.startswith("docs:"):
+            path = DOCS / name[5:]
+        elif (RECORDED / name).is_file():
+            path = RECORDED / name
+        else:
+            path = shared_data() / "bybit_api" / name
         _cache[name] = _blocks(path.read_text(encoding="utf-8"))
     return copy.deepcopy(_cache[name][block])
 

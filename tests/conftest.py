@@ -17,16 +17,20 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from team_data import REASON, SHARED_DATA, shared_data_present
+from team_data import __file__ as _team_data_file
+from team_data import shared_data as _require_shared_data
 
 from algotrading.db.embedded import embedded_database_url
 from algotrading.db.migrate import apply_migrations
 from algotrading.settings import get_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+TEAM_DATA_FILE = Path(_team_data_file)
 _counter = itertools.count()
 
 
@@ -90,7 +94,7 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     """Each test reads settings afresh, never from a developer's .env or shell."""
     for name in list(os.environ):
         if name == "DATABASE_URL" or (
-            name.startswith("ALGO_") and name != "ALGO_TEST_DATABASE_URL"
+            name.startswith("ALGO_") and not name.startswith("ALGO_TEST_")
         ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -109,7 +113,50 @@ def use_database(monkeypatch: pytest.MonkeyPatch, worker_db_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The team's market-data folder beside the project (CI has it too)."""
-    if not (SHARED_DATA / "klines").is_dir():
-        pytest.fail(f"market data expected at {SHARED_DATA}")
-    return SHARED_DATA
+    """The team's market-data folder beside the project (tests/team_data.py): skipped when it is
+    absent, a failure when it is absent under CI=true."""
+    return _require_shared_data()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs_shared_data: reads the team data folder ../shared/data (skipped without)"
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("needs_shared_data") is not None:
+        _require_shared_data()
+
+
+_SKIP_LINE = next(
+    n
+    for n, line in enumerate(TEAM_DATA_FILE.read_text().splitlines(), 1)
+    if "pytest.skip(REASON)" in line
+)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """Every skip for want of the team data folder is reported at the one place that raises it,
+    so `-ra` folds them into a single line with their count (`-v` names each test)."""
+    report = yield
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple) and REASON in str(longrepr[2]):
+        report.longrepr = (str(TEAM_DATA_FILE), _SKIP_LINE, longrepr[2])
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """One line on the team data folder: where it was looked for, and how many tests it cost."""
+    if hasattr(config, "workerinput"):
+        return
+    stats = terminalreporter.stats
+    skipped = [r for r in stats.get("skipped", []) if REASON in str(getattr(r, "longrepr", ""))]
+    ran = sum(len(stats.get(k, [])) for k in ("passed", "failed", "skipped", "xfailed", "xpassed"))
+    if shared_data_present():
+        line = f"team data folder: {SHARED_DATA} (present)"
+    else:
+        share = f" ({100 * len(skipped) / ran:.1f} % of {ran})" if ran else ""
+        line = f"team data folder: absent at {SHARED_DATA}; {len(skipped)} tests skipped{share}"
+    terminalreporter.write_line(line)

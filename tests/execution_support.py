@@ -2,7 +2,8 @@
 
 The scalper with `setup_window_bars: 3` (a documented override: the oversold bar may come up
 to two bars before the Stochastic RSI turn) enters long on BTCUSDT at the 15m bar closing
-2025-10-24 15:00 UTC of the shared data; tests that need an entry at a known bar use it.
+2025-10-24 15:00 UTC of the primary set (the compact test set tests/data has its rows); tests
+that need an entry at a known bar use it.
 """
 
 from __future__ import annotations

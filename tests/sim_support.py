@@ -1,5 +1,9 @@
 """Helpers for the simulator tests: a started simulator, signed raw requests, WebSocket reading,
-and the team's data files read independently of the simulator (to hand-check its numbers).
+and the data files read independently of the simulator (to hand-check its numbers).
+
+The simulator replays the compact test set `tests/data` by default (BTCUSDT/ETHUSDT 5m..1d and
+funding, 2025-09-24 .. 2025-10-31, the team folder's primary set rows verbatim), so these tests
+run in a clone that has no ../shared/data.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 import requests
 import websocket
 from pybit.unified_trading import HTTP
+from team_data import BUNDLED, SHARED_DATA, TEST_DATA
 
 from algotrading.local.bybit_sim import (
     DEFAULT_API_KEY,
@@ -34,7 +39,7 @@ from algotrading.local.bybit_sim.engine import Engine
 from algotrading.local.bybit_sim.params import Params
 from algotrading.market.datafiles import DataSet
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+__all__ = ["BUNDLED", "SHARED_DATA", "TEST_DATA"]  # re-exported for the tests
 KEY, SECRET = DEFAULT_API_KEY, DEFAULT_API_SECRET
 OTHER_KEY, OTHER_SECRET = "SIMULATORKEY000002", "SIMULATORSECRET0000000000000000000002"
 MINUTE = 60_000
@@ -49,7 +54,7 @@ def market(dirs: tuple[Path, ...], symbols: tuple[str, ...]) -> MarketReplay:
 
 @contextmanager
 def running_sim(
-    dirs: tuple[Path, ...] = (SHARED_DATA,),
+    dirs: tuple[Path, ...] = (TEST_DATA,),
     symbols: tuple[str, ...] = ("BTCUSDT", "ETHUSDT"),
     **overrides: Any,
 ) -> Iterator[BybitSimulator]:
@@ -157,15 +162,13 @@ def csv_rows(path: Path) -> dict[int, tuple[str, ...]]:
         return {int(row[0]): tuple(row[1:]) for row in reader}
 
 
-def kline(
-    symbol: str, interval: str, start_ms: int, root: Path = SHARED_DATA
-) -> dict[str, Decimal]:
+def kline(symbol: str, interval: str, start_ms: int, root: Path = TEST_DATA) -> dict[str, Decimal]:
     row = csv_rows(root / "klines" / f"{symbol}_{interval}.csv.gz")[start_ms]
     names = ("open", "high", "low", "close", "volume", "turnover")
     return {name: Decimal(value) for name, value in zip(names, row, strict=True)}
 
 
-def funding_rate(symbol: str, time_ms: int, root: Path = SHARED_DATA) -> Decimal:
+def funding_rate(symbol: str, time_ms: int, root: Path = TEST_DATA) -> Decimal:
     return Decimal(csv_rows(root / "funding" / f"{symbol}.csv.gz")[time_ms][0])
 
 

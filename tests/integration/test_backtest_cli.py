@@ -160,3 +160,30 @@ def test_progress_reports_every_step() -> None:
     assert seen == ["loaded BTCUSDT", "loaded ETHUSDT", "signals", "walked BTCUSDT",
                     "walked ETHUSDT", "results"]  # fmt: skip
     assert len(seen) == progress_steps(2)
+
+
+@pytest.mark.parametrize("command", [["run", "--strategy", "trend"], ["portfolio"]])
+def test_an_output_in_a_missing_folder_fails_before_the_run(
+    capsys: pytest.CaptureFixture, tmp_path: Path, command: list[str]
+) -> None:
+    target = tmp_path / "nowhere" / "r.html"
+    code, out, err = run(capsys, "backtest", *command, "--report", str(target), "--no-store")
+    assert (code, out) == (2, "")  # no table: nothing was computed
+    assert err == f"error: --report {target}: the folder {target.parent} does not exist\n"
+    assert not target.parent.exists()
+
+
+@pytest.mark.parametrize("command", [["run", "--strategy", "trend"], ["portfolio"]])
+def test_an_unreachable_database_fails_before_the_run(
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    command: list[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:secret@127.0.0.1:1/none")
+    result = tmp_path / "r.json"
+    code, out, err = run(capsys, "backtest", *command, "--json", str(result))
+    assert (code, out) == (2, "")
+    assert err.startswith("error: cannot connect to postgresql://u:***@127.0.0.1:1/none")
+    assert err.count("\n") == 1 and "secret" not in err
+    assert not result.exists()  # nothing written

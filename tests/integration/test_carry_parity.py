@@ -29,12 +29,13 @@ from pathlib import Path
 
 import pytest
 from execution_support import remove_test_accounts
+from team_data import SHARED_DATA
 
 from algotrading.backtest.parity import compare
 from algotrading.cli.main import main
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bybit_derivs_2021_2025"
-"""Beside the repository, as tests/conftest.py's `shared_data` (not in a clone of the repo)."""
+DATA = SHARED_DATA / "bybit_derivs_2021_2025"
+"""In the team data folder (tests/team_data.py), not in a clone of the repository."""
 START, END = "2024-02-14T12:00:00Z", "2024-02-16T00:00:00Z"
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "XRPUSDT", "DOGEUSDT"]
 FILTERS = {
@@ -49,10 +50,7 @@ TRADES = 7
 STOPPED = 4
 
 
-pytestmark = pytest.mark.skipif(
-    not (DATA / "klines").is_dir(),
-    reason=f"the shared market data is not here ({DATA}): it is not part of the repository",
-)
+pytestmark = pytest.mark.needs_shared_data
 
 
 @pytest.fixture(autouse=True)

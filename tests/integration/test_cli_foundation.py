@@ -14,6 +14,8 @@ import psycopg
 import pytest
 
 from algotrading.cli.main import main
+from algotrading.db.migrate import MIGRATIONS_DIR
+from algotrading.settings import get_settings
 
 
 def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
@@ -28,6 +30,27 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture) -> None:
     for args in commands:
         code, out, _ = run(capsys, *args, "--help")
         assert code == 0 and "Usage:" in out, args
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["backtest", "run", "--bogus"],
+         "error: No such option '--bogus'. Did you mean '--symbols'? "
+         "(see 'algo backtest run --help')"),
+        (["backtest", "run"],
+         "error: Missing option '--strategy'. (see 'algo backtest run --help')"),
+        (["nosuch"], "error: No such command 'nosuch'. (see 'algo --help')"),
+        (["backtest", "run", "--strategy", "trend", "--capital", "abc"],
+         "error: Invalid value for '--capital': 'abc' is not a valid float. "
+         "(see 'algo backtest run --help')"),
+    ],
+)  # fmt: skip
+def test_a_usage_error_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture, args: list[str], line: str
+) -> None:
+    code, out, err = run(capsys, *args)
+    assert (code, out, err) == (2, "", line + "\n")
 
 
 def test_status_json_after_migrate(use_database: str, capsys: pytest.CaptureFixture) -> None:
@@ -110,3 +133,37 @@ def assert_reused_and_stopped(pgdata: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert json.loads(second.stdout)["pending"] == []  # the same data directory, reused
     assert not (pgdata / "postmaster.pid").exists()
+
+
+def test_the_embedded_database_migrates_itself_on_first_use() -> None:
+    """A fresh clone's first command that stores something works without `algo db migrate`."""
+    base = Path(tempfile.mkdtemp(prefix="algo-pg-"))
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["ALGO_PGDATA_DIR"] = str(base / "pgd")
+        cmd = [sys.executable, "-m", "algotrading.cli.main"]
+        listed = subprocess.run([*cmd, "backtest", "list"], env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert listed.returncode == 0, listed.stderr
+        status = subprocess.run([*cmd, "db", "status", "--json"], env=env, capture_output=True,
+                                text=True, timeout=120)  # fmt: skip
+        assert json.loads(status.stdout)["pending"] == []
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_database_url_is_never_migrated_behind_the_operator_s_back(
+    fresh_db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", fresh_db_url)
+    get_settings.cache_clear()
+    code, out, err = run(capsys, "backtest", "list")
+    migrations = sorted(p.stem for p in MIGRATIONS_DIR.glob("*.sql"))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: the database lacks {len(migrations)} migration(s) ({migrations[0]} ..): "
+        "run `algo db migrate` first\n"
+    )
+    with psycopg.connect(fresh_db_url) as conn:
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        assert tables.fetchone() == (0,)  # nothing was created

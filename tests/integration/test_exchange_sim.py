@@ -19,7 +19,7 @@ from algotrading.exchange.types import ApiCredentials, OrderRequest, OrderStatus
 from algotrading.local.bybit_sim import parse_faults
 from algotrading.local.bybit_sim.faults import Fault, FaultInjector, FaultSpec
 
-T0 = 1_761_264_000_000  # the simulator's default start on the shared data: 2025-10-24 00:00 UTC
+T0 = 1_761_264_000_000  # the simulator's default start on tests/data: 2025-10-24 00:00 UTC
 HOUR = 60 * MINUTE
 TAKER = Decimal("0.00055")
 CREDS = ApiCredentials(KEY, SECRET)

@@ -18,6 +18,7 @@ from execution_support import (
     sim_at,
     use_secrets_key,
 )
+from team_data import TEST_DATA
 
 from algotrading.cli.main import main
 from algotrading.domain.timefmt import ms_to_iso
@@ -91,7 +92,7 @@ def test_evaluate_and_snapshot_from_the_command_line(
 
 
 def test_paper_replay_writes_signals_orders_trades_and_snapshots(
-    use_database: str, shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+    use_database: str, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     config = tmp_path / "strategies.json"
     config.write_text(
@@ -106,7 +107,7 @@ def test_paper_replay_writes_signals_orders_trades_and_snapshots(
     )
     out_file = tmp_path / "replay.json"
     code, out, err = run(
-        capsys, "paper", "replay", "--data-dir", str(shared_data),
+        capsys, "paper", "replay", "--data-dir", str(TEST_DATA),
         "--start", "2025-10-24T14:00:00Z", "--end", "2025-10-25T14:00:00Z",
         "--capital", "20000", "--strategy-config", str(config), "--json", str(out_file),
     )  # fmt: skip

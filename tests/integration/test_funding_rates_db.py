@@ -36,9 +36,11 @@ def test_4h_history_is_stored_once_with_its_interval(
 
 
 def test_8h_history_and_known_interval_fill_the_first_row(
-    db: psycopg.Connection, shared_data: Path
+    db: psycopg.Connection,
 ) -> None:
-    history = DataSet([shared_data]).funding("BTCUSDT")
+    bundled = DataSet().funding("BTCUSDT")
+    keep = bundled.time_ms >= parse_time("2025-09-24T08:00")  # the primary set's rows
+    history = FundingHistory(bundled.time_ms[keep], bundled.rate[keep])
     written = record_funding_history(db, "BTCUSDT", history, known_interval_hours=8)
     assert written == 566 and _intervals(db, "BTCUSDT") == {8: 566}
     stored = db.execute(

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from team_data import BUNDLED
 
 from algotrading.cli.main import main
 from algotrading.market.datafiles import DataSet
@@ -26,14 +27,14 @@ def test_help_for_every_new_command(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_candles_table_shows_closed_candles_with_full_precision(
-    capsys: pytest.CaptureFixture, shared_data: Path
+    capsys: pytest.CaptureFixture,
 ) -> None:
     code, out, err = run(capsys, "market", "candles", "btcusdt", "4H", "--limit", "3",
-                         "--data-dir", str(shared_data))  # fmt: skip
+                         "--data-dir", str(BUNDLED))  # fmt: skip
     lines = out.splitlines()
     assert code == 0 and err == "" and len(lines) == 2 + 3
     assert lines[0].split() == ["start", "open", "high", "low", "close", "volume", "turnover"]
-    last = DataSet([shared_data]).candles("BTCUSDT", "4h")
+    last = DataSet([BUNDLED]).candles("BTCUSDT", "4h")
     assert lines[-1].split()[:5] == ["2026-03-31T20:00:00Z", *(
         f"{v:.12g}" for v in (last.open[-1], last.high[-1], last.low[-1], last.close[-1])
     )]  # fmt: skip

@@ -5,7 +5,7 @@ data files directly (sim_support.csv_rows), not through the code under test."""
 
 from __future__ import annotations
 
-from sim_support import HOUR, KEY, SECRET, SHARED_DATA, csv_rows, running_sim
+from sim_support import BUNDLED, HOUR, KEY, SECRET, csv_rows, running_sim
 
 from algotrading.db.strategy_configs import StrategyConfig
 from algotrading.exchange.factory import open_bybit
@@ -22,13 +22,13 @@ SYMBOLS = ("AAVEUSDT", "ADAUSDT", "APEUSDT", "AVAXUSDT", "BNBUSDT", "BTCUSDT", "
 
 
 def _turnover_14d(symbol: str) -> float:
-    rows = csv_rows(SHARED_DATA / "klines" / f"{symbol}_1d.csv.gz")
+    rows = csv_rows(BUNDLED / "klines" / f"{symbol}_1d.csv.gz")
     days = [SCAN - k * DAY for k in range(1, 15)]  # the 14 daily candles closed by the scan
     return sum(float(rows[d][5]) for d in days) / 14
 
 
 def _funding_week(symbol: str) -> float:
-    rows = csv_rows(SHARED_DATA / "funding" / f"{symbol}.csv.gz")
+    rows = csv_rows(BUNDLED / "funding" / f"{symbol}.csv.gz")
     end = SCAN - 5 * 60_000
     week = [float(r[0]) for t, r in rows.items() if end - 7 * DAY < t <= end]
     assert len(week) == 21  # 8h settlements: no rescaling to 8h needed
@@ -45,7 +45,7 @@ def test_scans_pick_liquid_symbols_and_funding_extremes() -> None:
     extremes = sorted(liquid, key=lambda s: -_funding_week(s))[:3]
     momentum = get_strategy("momentum", {"min_avg_turnover": threshold})
     carry = get_strategy("carry", {"universe_size": 3})
-    with running_sim(symbols=SYMBOLS, start_ms=CLOSE) as sim:
+    with running_sim(dirs=(BUNDLED,), symbols=SYMBOLS, start_ms=CLOSE) as sim:
         exchange = open_bybit(sim.rest_url, ApiCredentials(KEY, SECRET))
         market = MarketData(exchange)
         active = market.active_symbols(CLOSE)

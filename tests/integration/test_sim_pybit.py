@@ -18,7 +18,7 @@ from sim_support import (
     MINUTE,
     OTHER_KEY,
     OTHER_SECRET,
-    SHARED_DATA,
+    TEST_DATA,
     csv_rows,
     funding_rate,
     kline,
@@ -49,7 +49,7 @@ def _executions(session, **kw: str) -> list[dict]:  # type: ignore[no-untyped-de
 
 def _bars_from(start_ms: int, symbol: str = "BTCUSDT") -> Iterator[tuple[int, dict[str, Decimal]]]:
     """The 5m bars from `start_ms` on, read lazily from the data file."""
-    rows = csv_rows(SHARED_DATA / "klines" / f"{symbol}_5m.csv.gz")
+    rows = csv_rows(TEST_DATA / "klines" / f"{symbol}_5m.csv.gz")
     t = start_ms
     while t in rows:
         yield t, kline(symbol, "5m", t)

@@ -12,10 +12,10 @@ import pytest
 import requests
 from pybit.exceptions import InvalidRequestError
 from sim_support import (
+    BUNDLED,
     HOUR,
     KEY,
     MINUTE,
-    SHARED_DATA,
     csv_rows,
     funding_rate,
     kline,
@@ -174,7 +174,7 @@ def test_market_endpoints_answer_at_sim_time() -> None:
 
 
 def test_open_interest_comes_from_the_data_set_that_has_it() -> None:
-    root = SHARED_DATA / "bybit_derivs_2021_2025"
+    root = BUNDLED  # open interest 2025-01-01 .. 2025-11-04 (bybit_derivs_2021_2025's rows)
     with running_sim(dirs=(root,), symbols=("BTCUSDT",)) as sim:
         session = pybit_session(sim)
         answer = session.get_open_interest(

@@ -8,13 +8,13 @@ final equity is the capital plus every position's result, for every strategy."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from backtest_support import reference_walk
 from strategy_support import DERIVS, load_open_interest, trend_history
+from team_data import shared_data
 
 from algotrading.backtest import BacktestConfig, simulate
 from algotrading.backtest import fast as fast_module
@@ -26,23 +26,27 @@ from algotrading.market.datafiles import DataSet
 from algotrading.market.resample import resample
 from algotrading.strategies import MarketHistory, Strategy, get_strategy
 
-Loader = Callable[[Path], dict[str, MarketHistory]]
+Loader = Callable[[], dict[str, MarketHistory]]
+"""Scalper reads the bundled set (the primary set's 15m and 1h rows); the others the team
+folder's bybit_derivs_2021_2025 (their tests are skipped without it, tests/team_data.py)."""
 
 
-def _trend(root: Path) -> dict[str, MarketHistory]:
+def _trend() -> dict[str, MarketHistory]:
+    root = shared_data()
     d = DataSet([root / DERIVS])
     return {s: trend_history(d, s) for s in ("BTCUSDT", "ETHUSDT")}
 
 
-def _scalper(root: Path) -> dict[str, MarketHistory]:
-    d = DataSet([root])
+def _scalper() -> dict[str, MarketHistory]:
+    d = DataSet()
     return {
         s: MarketHistory(s, {Interval.M15: d.candles(s, "15m"), Interval.H1: d.candles(s, "1h")})
         for s in ("BTCUSDT", "ETHUSDT")
     }
 
 
-def _carry(root: Path) -> dict[str, MarketHistory]:
+def _carry() -> dict[str, MarketHistory]:
+    root = shared_data()
     d = DataSet([root / DERIVS])
     return {
         s: MarketHistory(
@@ -55,15 +59,15 @@ def _carry(root: Path) -> dict[str, MarketHistory]:
     }
 
 
-def _momentum(root: Path) -> dict[str, MarketHistory]:
-    d = DataSet([root / DERIVS])
+def _momentum() -> dict[str, MarketHistory]:
+    d = DataSet([shared_data() / DERIVS])
     daily = {s: resample(d.candles(s, "4h"), Interval.H4, Interval.D1)
              for s in ("BTCUSDT", "ETHUSDT", "SOLUSDT", "DOGEUSDT", "XRPUSDT")}  # fmt: skip
     return {s: MarketHistory(s, {Interval.D1: c}) for s, c in daily.items()}
 
 
-def _ema_cross(root: Path) -> dict[str, MarketHistory]:
-    c = DataSet([root / DERIVS]).candles("BTCUSDT", "15m").slice(0, 8_000)
+def _ema_cross() -> dict[str, MarketHistory]:
+    c = DataSet([shared_data() / DERIVS]).candles("BTCUSDT", "15m").slice(0, 8_000)
     return {"BTCUSDT": MarketHistory("BTCUSDT", {Interval.M15: c})}
 
 
@@ -76,9 +80,9 @@ CASES: dict[str, tuple[Loader, dict[str, Any]]] = {
 }
 
 
-def _load(name: str, root: Path) -> tuple[Strategy[Any], dict[str, MarketHistory]]:
+def _load(name: str) -> tuple[Strategy[Any], dict[str, MarketHistory]]:
     loader, overrides = CASES[name]
-    return get_strategy(name, overrides), loader(root)
+    return get_strategy(name, overrides), loader()
 
 
 def _walked(w: WalkedTrades) -> list[tuple[Any, ...]]:
@@ -97,10 +101,8 @@ def _walked(w: WalkedTrades) -> list[tuple[Any, ...]]:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_walk_equals_stepping_every_bar(
-    name: str, shared_data: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    strategy, histories = _load(name, shared_data)
+def test_walk_equals_stepping_every_bar(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    strategy, histories = _load(name)
     frames = strategy.signals(histories)
     iv, policy = strategy.entry_interval, strategy.policy
     reasons: set[str] = set()
@@ -128,11 +130,11 @@ def test_walk_equals_stepping_every_bar(
     assert {"stop_loss", "signal"} <= reasons  # the exits these cases are meant to cover
 
 
-def test_the_cases_cover_every_exit_the_stepper_has(shared_data: Path) -> None:
+def test_the_cases_cover_every_exit_the_stepper_has() -> None:
     """Trailing stops (trend), partial exits (scalper) and time stops (carry) occur above."""
     seen: set[str] = set()
     for name in ("trend", "scalper", "carry"):
-        strategy, histories = _load(name, shared_data)
+        strategy, histories = _load(name)
         frames = strategy.signals(histories)
         iv = strategy.entry_interval
         for symbol, frame in frames.items():
@@ -143,10 +145,10 @@ def test_the_cases_cover_every_exit_the_stepper_has(shared_data: Path) -> None:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_the_books_balance(name: str, shared_data: Path) -> None:
+def test_the_books_balance(name: str) -> None:
     """Final equity = capital + every closed position's net PnL + the open ones marked at the
     last close; fees and funding in the metrics are the trades' sums."""
-    strategy, histories = _load(name, shared_data)
+    strategy, histories = _load(name)
     config = BacktestConfig(name, params=CASES[name][1], capital=50_000.0)
     result = simulate(strategy, histories, config)
     rows = result.trade_rows()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from team_data import shared_data
 
 from algotrading.backtest.config import BacktestInputError
 from algotrading.backtest.portfolio import PortfolioConfig
@@ -178,9 +179,7 @@ def test_the_team_folder_combines_with_its_history_set() -> None:
     """`--data-dir ../shared/data --data-dir ../shared/data/bybit_derivs_2021_2025`: the
     primary set wins 2025-09-24 .. 2025-11-04 (42 days x six 4h rows = 252), where only the
     turnover differs (estimated vs exchange-reported); the daily series reaches back to 2021."""
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    if not (shared / "bybit_derivs_2021_2025").is_dir():
-        pytest.skip(f"team data folder not present at {shared} (not shipped with the repo)")
+    shared = shared_data()
     dataset = DataSet([shared, shared / "bybit_derivs_2021_2025"])
     found = {(k, s, i): o for k, s, i, o in dataset.overlaps()}
     four = found[("klines", "BTCUSDT", "4h")]
@@ -195,9 +194,6 @@ def test_the_team_folder_combines_with_its_history_set() -> None:
 def test_binance_prices_are_not_merged_into_a_bybit_series() -> None:
     """Another exchange's candles are refused where they overlap a Bybit series, so they can
     never be traded on (or their volume used) by accident (docs/data.md)."""
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    binance = shared / "universe_binance_usdm_2025"
-    if not binance.is_dir():
-        pytest.skip(f"team data folder not present at {shared} (not shipped with the repo)")
+    binance = shared_data() / "universe_binance_usdm_2025"
     with pytest.raises(DataFileError, match="universe_binance_usdm_2025/klines/BTCUSDT_1h"):
         DataSet([DataSet().dirs[0], binance]).candles("BTCUSDT", "1h")

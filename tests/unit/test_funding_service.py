@@ -105,8 +105,8 @@ def test_next_settlement_follows_the_schedule() -> None:
     assert annualize(0.0001, 1) == pytest.approx(0.876)
 
 
-def test_real_8h_history(shared_data: Path) -> None:
-    history = DataSet([shared_data]).funding("BTCUSDT")
+def test_real_8h_history() -> None:
+    history = DataSet().funding("BTCUSDT")  # the bundled set
     at = parse_time("2026-02-10T09:30")
     snap = funding_snapshot("BTCUSDT", history, at)
     times, rates = history.time_ms, history.rate

@@ -8,7 +8,6 @@ an error shared by TA-Lib and our wrapper would still show here.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,8 +86,8 @@ def ref_realized_vol(close: np.ndarray, n: int, per_year: float) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def candles(shared_data: Path) -> Candles:
-    return DataSet([shared_data]).candles("SOLUSDT", "1h")
+def candles() -> Candles:
+    return DataSet().candles("SOLUSDT", "1h")  # the bundled set: the primary set's rows
 
 
 def assert_close_enough(ours: np.ndarray, ref: np.ndarray, rtol: float, atol: float = 0.0) -> None:

@@ -6,11 +6,10 @@ passed a parameter in the wrong position or defaulted a MA type differently, the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import talib
+from team_data import shared_data
 
 from algotrading import indicators as ind
 from algotrading.domain.series import Candles
@@ -18,10 +17,12 @@ from algotrading.market.datafiles import DataSet
 
 
 @pytest.fixture(scope="module", params=["BTCUSDT_1h", "APEUSDT_15m", "1000PEPEUSDT_1h"])
-def candles(request: pytest.FixtureRequest, shared_data: Path) -> Candles:
+def candles(request: pytest.FixtureRequest) -> Candles:
+    """Bybit series from the bundled set; PEPE from the team folder's Binance set."""
     symbol, interval = request.param.split("_")
-    folder = shared_data / "universe_binance_usdm_2025" if "PEPE" in symbol else shared_data
-    return DataSet([folder]).candles(symbol, interval)
+    if "PEPE" in symbol:
+        return DataSet([shared_data() / "universe_binance_usdm_2025"]).candles(symbol, interval)
+    return DataSet().candles(symbol, interval)
 
 
 def assert_same(ours: np.ndarray, theirs: np.ndarray) -> None:

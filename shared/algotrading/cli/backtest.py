@@ -26,6 +26,7 @@ from algotrading.backtest.report import write_report
 from algotrading.cli.data import data_dir_option, open_dataset
 from algotrading.cli.market import json_option, number_columns, user_errors
 from algotrading.cli.output import print_json, print_table
+from algotrading.cli.preflight import check_database, check_outputs
 from algotrading.db.backtests import insert_run, list_runs, load_run
 from algotrading.db.connection import connection
 from algotrading.domain.timefmt import ms_to_iso, parse_time
@@ -76,6 +77,9 @@ def run(
 ) -> None:
     """Run STRATEGY over its symbols and a span of the data files; store and summarize it."""
     with user_errors():
+        check_outputs(json=json_path, report=report_path)
+        if not no_store:
+            check_database()
         overrides = parse_params(params)
         strategy = get_strategy(strategy_name, overrides)
         dataset = open_dataset(data_dirs)

@@ -17,6 +17,7 @@ from algotrading.cli.backtest import print_idle, print_metric_columns
 from algotrading.cli.data import data_dir_option
 from algotrading.cli.market import user_errors
 from algotrading.cli.output import print_table
+from algotrading.cli.preflight import check_database, check_outputs
 from algotrading.db.connection import connection
 from algotrading.db.portfolio_backtests import insert_portfolio_run
 from algotrading.domain.timefmt import ms_to_iso, parse_time
@@ -60,6 +61,9 @@ def portfolio(
     """Run trend, scalper, carry and momentum on one capital (30/20/20/30 sleeves) with the
     live risk rules, conflict policy and circuit breakers; store and summarize it."""
     with user_errors():
+        check_outputs(json=json_path, report=report_path)
+        if not no_store:
+            check_database()
         if workers < 1:
             raise BacktestInputError(f"--workers must be at least 1, got {workers}")
         config = PortfolioConfig(

@@ -18,7 +18,7 @@ def db() -> None:
 @db.command()
 def migrate() -> None:
     """Apply pending migrations (safe to run concurrently: each file is applied once)."""
-    with connection(autocommit=True) as conn:
+    with connection(autocommit=True, schema=False) as conn:
         done = apply_migrations(conn)
     for name in done:
         click.echo(f"applied {name}")
@@ -29,7 +29,7 @@ def migrate() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def status(as_json: bool) -> None:
     """Show applied and pending migrations."""
-    with connection(autocommit=True) as conn:
+    with connection(autocommit=True, schema=False) as conn:
         state = migration_status(conn)
     if as_json:
         print_json(
@@ -54,6 +54,6 @@ def reset(confirm: bool) -> None:
     """Drop all tables and data, then apply every migration again (needs --confirm)."""
     if not confirm:
         raise AppError("db reset drops every table and row; nothing was touched (add --confirm)")
-    with connection(autocommit=True) as conn:
+    with connection(autocommit=True, schema=False) as conn:
         done = reset_database(conn)
     click.echo(f"database reset; {len(done)} migration(s) applied")

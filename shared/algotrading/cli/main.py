@@ -47,6 +47,13 @@ cli.add_command(strategies)
 cli.add_command(paper)
 
 
+def usage_line(exc: click.UsageError) -> str:
+    """Click's usage error as one line (its own is four: usage, hint, blank, error), naming the
+    command whose `--help` explains it."""
+    where = exc.ctx.command_path if exc.ctx is not None else "algo"
+    return f"error: {redact(exc.format_message())} (see '{where} --help')"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point."""
     try:
@@ -54,8 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
+    except click.UsageError as exc:
+        click.echo(usage_line(exc), err=True)
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"error: {redact(exc.format_message())}", err=True)
         return exc.exit_code
     except AppError as exc:
         click.echo(f"error: {redact(str(exc))}", err=True)

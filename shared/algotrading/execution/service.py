@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 
 from algotrading.db.accounts import get_account, load_credentials
-from algotrading.db.connection import connect, database_url
+from algotrading.db.connection import connect, database_url, schema_ready
 from algotrading.db.portfolio_config import load_portfolio_config
 from algotrading.db.strategy_configs import load_strategy_configs
 from algotrading.errors import AppError
@@ -134,6 +134,7 @@ def _connection(
         yield conn
         return
     own = connect(database_url(settings), settings.db_connect_timeout_s, autocommit=True)
+    schema_ready(own, settings)
     try:
         yield own
     finally:

@@ -29,7 +29,7 @@ from pydantic import SecretStr
 
 from algotrading.crypto import generate_key
 from algotrading.db.accounts import create_account
-from algotrading.db.connection import connect, database_url
+from algotrading.db.connection import connection
 from algotrading.db.evaluations import list_evaluations
 from algotrading.db.orders import list_orders
 from algotrading.db.signals import list_signals
@@ -105,7 +105,7 @@ def replay(
     sim = _simulator(config, closes[0])
     began = time.monotonic()
     try:
-        with connect(database_url(settings), settings.db_connect_timeout_s, True) as conn:
+        with connection(settings, autocommit=True) as conn:
             account_id = _account(conn, config, sim.rest_url, settings)
             runtime = Runtime(
                 exchange=open_bybit(

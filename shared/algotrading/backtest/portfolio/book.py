@@ -3,7 +3,8 @@
 Money is booked when it is known, in time order: the entry fee at the entry, each exit leg at
 the close that decides it (`outcomes.LEG_COLUMNS`), each funding settlement at its time; the
 prices and money are the position's own, worked out when it was taken (`pricing`). Open
-positions are marked at the last close of their own candles at or before the moment asked.
+positions are marked at the last close at or before the moment asked (the symbol's finest
+candles, `units.mark_closes`).
 Paper (shadow) positions book into the sleeve's shadow PnL only, as the live ledger does.
 """
 
