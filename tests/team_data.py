@@ -29,6 +29,9 @@ TEST_DATA = TESTS / "data"
 """The compact test set shipped with the tests (BTCUSDT/ETHUSDT 5m..1d and funding, a window of
 the team folder's primary set; tests/data/PROVENANCE.md)."""
 BUNDLED = BUNDLED_DATA_DIR
+DERIVS_TEST = TEST_DATA / "bybit_derivs_2021_2025"
+"""BTCUSDT of the 2021-2025 Bybit set (4h, 1h, funding, open interest), whole files, in the
+repository (tests/data/PROVENANCE.md)."""
 DERIVS_NAME = "bybit_derivs_2021_2025"
 REASON = "needs the team data folder ../shared/data, not part of the repository"
 

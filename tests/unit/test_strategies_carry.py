@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import talib
 from strategy_support import at, load_open_interest, row_at
+from team_data import DERIVS_TEST, TEST_DATA
 
 from algotrading.domain.intervals import HOUR_MS, MINUTE_MS, Interval
 from algotrading.market.datafiles import DataSet
@@ -29,12 +30,14 @@ def derivs(shared_data: Path) -> DataSet:
 
 
 @pytest.fixture(scope="module")
-def btc(derivs: DataSet, shared_data: Path) -> MarketHistory:
+def btc() -> MarketHistory:
+    """BTCUSDT of the 2021-2025 set, from the repository's copy (tests/data)."""
+    mine = DataSet([DERIVS_TEST])
     return MarketHistory(
         "BTCUSDT",
-        {H1: derivs.candles("BTCUSDT", H1)},
-        funding=derivs.funding("BTCUSDT"),
-        open_interest=load_open_interest(shared_data, "BTCUSDT"),
+        {H1: mine.candles("BTCUSDT", H1)},
+        funding=mine.funding("BTCUSDT"),
+        open_interest=load_open_interest(TEST_DATA, "BTCUSDT"),
     )
 
 

@@ -21,6 +21,7 @@ from strategy_support import (
     load_open_interest,
     trend_history,
 )
+from team_data import DERIVS_TEST, TEST_DATA
 
 from algotrading.domain.intervals import DAY_MS, Interval
 from algotrading.market.datafiles import DataSet
@@ -29,14 +30,14 @@ from algotrading.strategies import MarketHistory, SignalFrame, SignalRow, Strate
 
 
 @pytest.fixture(scope="module")
-def cases(shared_data: Path) -> dict[str, tuple[Strategy, MarketHistory, list[str]]]:
-    derivs = DataSet([shared_data / "bybit_derivs_2021_2025"])
+def cases() -> dict[str, tuple[Strategy, MarketHistory, list[str]]]:
+    derivs = DataSet([DERIVS_TEST])
     bundled = DataSet()
     carry = MarketHistory(
         "BTCUSDT",
         {Interval.H1: derivs.candles("BTCUSDT", Interval.H1)},
         funding=derivs.funding("BTCUSDT"),
-        open_interest=load_open_interest(shared_data, "BTCUSDT"),
+        open_interest=load_open_interest(TEST_DATA, "BTCUSDT"),
     )
     scalper = MarketHistory(
         "ETHUSDT",

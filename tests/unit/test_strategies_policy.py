@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 from strategy_support import trend_history
+from team_data import DERIVS_TEST
 
 from algotrading.domain.fills import Bar
 from algotrading.market.datafiles import DataSet
@@ -220,10 +220,10 @@ def test_bad_use_is_refused() -> None:
         PositionPolicy(take_profit=TakeProfitMode.TARGET, trail_start=TrailStart.PARTIAL)
 
 
-def test_every_trend_trade_on_real_btc_data_ends_cleanly(shared_data: Path) -> None:
+def test_every_trend_trade_on_real_btc_data_ends_cleanly() -> None:
     """Enter at the next open after each entry signal and step until the position is closed:
     all of it leaves exactly once, at prices the bars traded, with a trail that only tightens."""
-    history = trend_history(DataSet([shared_data / "bybit_derivs_2021_2025"]), "BTCUSDT")
+    history = trend_history(DataSet([DERIVS_TEST]), "BTCUSDT")
     strategy = get_strategy("trend")
     frame = strategy.frames({"BTCUSDT": history})["BTCUSDT"]
     c = history.candles[strategy.entry_interval]

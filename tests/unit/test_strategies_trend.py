@@ -7,12 +7,11 @@ checks which daily candle a 4H bar may see: the one that closed at or before the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import talib
 from strategy_support import at, row_at, trend_history
+from team_data import DERIVS_TEST
 
 from algotrading.domain.intervals import DAY_MS, Interval
 from algotrading.domain.series import Candles
@@ -21,8 +20,8 @@ from algotrading.strategies import MarketHistory, PositionSide, SignalFrame, get
 
 
 @pytest.fixture(scope="module")
-def history(shared_data: Path) -> MarketHistory:
-    return trend_history(DataSet([shared_data / "bybit_derivs_2021_2025"]), "BTCUSDT")
+def history() -> MarketHistory:
+    return trend_history(DataSet([DERIVS_TEST]), "BTCUSDT")
 
 
 @pytest.fixture(scope="module")
