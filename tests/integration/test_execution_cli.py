@@ -137,3 +137,21 @@ def test_paper_replay_bad_times_are_refused(
     assert code == 2 and out == "" and err.count("\n") == 1
     code, _, err = run(capsys, "paper", "replay", "--start", "x", "--end", "2025-10-24")
     assert code == 2 and err.startswith("error: --start:") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "line"),
+    [
+        # the bundled data's last 15m candle opens 2026-03-31 23:45 and closes 2026-04-01 00:00
+        ("2026-03-30T00:00:00Z", "2026-05-01T00:00:00Z",
+         "error: --end 2026-05-01T00:00:00Z is after the data ends (2026-04-01T00:00:00Z)"),
+        # its first candle is BTC's 4h candle of 2025-01-01 00:00, closing at 04:00
+        ("2024-12-01T00:00:00Z", "2025-01-02T00:00:00Z",
+         "error: --start 2024-12-01T00:00:00Z is before the data begins (2025-01-01T04:00:00Z)"),
+    ],
+)  # fmt: skip
+def test_paper_replay_outside_the_data_is_refused_before_it_starts(
+    use_database: str, capsys: pytest.CaptureFixture, start: str, end: str, line: str
+) -> None:
+    code, out, err = run(capsys, "paper", "replay", "--start", start, "--end", end)
+    assert (code, out, err) == (2, "", line + "\n")

@@ -15,6 +15,7 @@ import click
 
 from algotrading.backtest import parity
 from algotrading.cli.data import data_dir_option
+from algotrading.cli.preflight import check_database, check_outputs
 from algotrading.cli.run import parse_at
 from algotrading.errors import AppError
 from algotrading.settings import get_settings
@@ -79,6 +80,8 @@ def replay(
         dirs, start, end, _capital(capital_text), name, _strategy_config(config_file)
     )
     check(config)
+    check_outputs(json=json_file)
+    check_database()
     from algotrading.execution import closes_between
 
     total = len(list(closes_between(config.start_ms, config.end_ms)))

@@ -47,6 +47,7 @@ from algotrading.local.bybit_sim import (
     BybitSimulator,
     SimConfig,
 )
+from algotrading.market.datafiles import DataSet
 from algotrading.notify.events import json_safe
 from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, check_strategy
 from algotrading.settings import Settings
@@ -87,6 +88,30 @@ def check(config: ReplayConfig) -> None:
         check_strategy(strategy)
         if not isinstance(spec, Mapping):
             raise ReplayError(f"strategy config of {strategy} must be an object")
+    check_span(config)
+
+
+def check_span(config: ReplayConfig) -> None:
+    """The span lies within the data: a replay past its end would step through closes without a
+    candle for minutes, trading nothing (the simulator has no market there)."""
+    data = DataSet(list(config.data_dirs)) if config.data_dirs else DataSet()
+    spans = []
+    for symbol in data.symbols():
+        for interval in data.intervals(symbol):  # coarser bars replay where the finest lack
+            starts = data.candles(symbol, interval).start_ms
+            if len(starts):
+                spans.append((int(starts[0]) + interval.ms, int(starts[-1]) + interval.ms))
+    if not spans:
+        raise ReplayError("the data has no candles to replay")
+    first, last = min(a for a, _ in spans), max(b for _, b in spans)
+    if config.start_ms < first:
+        raise ReplayError(
+            f"--start {ms_to_iso(config.start_ms)} is before the data begins ({ms_to_iso(first)})"
+        )
+    if config.end_ms > last:
+        raise ReplayError(
+            f"--end {ms_to_iso(config.end_ms)} is after the data ends ({ms_to_iso(last)})"
+        )
 
 
 def replay(
