@@ -147,10 +147,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     return report
 
 
+_SUITE_SECONDS: dict[str, float] = {}
+_SUITE_TESTS: dict[str, set[str]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Time per suite (tests/unit, tests/integration, ...): set-up, call and tear-down of every
+    test, summed over the workers, so the budget has an owner (docs/testing.md)."""
+    parts = report.nodeid.split("/")
+    suite = parts[1] if len(parts) > 2 and parts[0] == "tests" else "other"
+    _SUITE_SECONDS[suite] = _SUITE_SECONDS.get(suite, 0.0) + report.duration
+    _SUITE_TESTS.setdefault(suite, set()).add(report.nodeid)
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """One line on the team data folder: where it was looked for, and how many tests it cost."""
+    """One line per suite with its test time, and one on the team data folder: where it was
+    looked for, and how many tests it cost."""
     if hasattr(config, "workerinput"):
         return
+    for suite in sorted(_SUITE_SECONDS):
+        terminalreporter.write_line(
+            f"suite {suite}: {len(_SUITE_TESTS[suite])} tests, "
+            f"{_SUITE_SECONDS[suite]:.1f} s of test time (summed over workers)"
+        )
     stats = terminalreporter.stats
     skipped = [r for r in stats.get("skipped", []) if REASON in str(getattr(r, "longrepr", ""))]
     ran = sum(len(stats.get(k, [])) for k in ("passed", "failed", "skipped", "xfailed", "xpassed"))
