@@ -26,7 +26,7 @@ def test_curve_metrics_by_hand() -> None:
     equity = np.array([10_000.0, 11_000.0, 9_900.0, 10_890.0])
     ledger = ledger_of([np.array([100.0, -50.0, 0.0])], 12.5, [np.array([-1.0, 2.0, -0.5])], 1,
                        40.0)  # fmt: skip
-    m = curve_metrics(times, equity, ledger, exposure=0.25)
+    m = curve_metrics(times, equity, ledger, exposure=0.25, min_annualised_days=0)
     returns = np.array([0.1, -0.1, 0.1])
     assert m["total_return"] == pytest.approx(0.089)
     assert m["max_drawdown"] == pytest.approx(0.1)
@@ -51,6 +51,19 @@ def test_curve_metrics_by_hand() -> None:
         {"month": "2025-01", "return": pytest.approx(0.1)},
         {"month": "2025-02", "return": pytest.approx(10_890 / 11_000 - 1)},
     ]
+
+
+def test_annualised_figures_are_withheld_under_30_days() -> None:
+    """Three days at +8.9 % would be a CAGR of 1.089^(365/3) - 1, about 3e4 %: meaningless."""
+    t0 = parse_time("2025-01-30")
+    ledger = ledger_of([np.array([])], 0.0, [np.array([])], 0, 0.0)
+    equity = np.array([10_000.0, 11_000.0, 9_900.0, 10_890.0])
+    short = curve_metrics(t0 + np.arange(4) * DAY_MS, equity, ledger, exposure=0.0)
+    assert [short[k] for k in ("cagr", "sharpe", "sortino", "calmar")] == [None] * 4
+    assert short["annualised"] == "n/a: span under 30 days"
+    assert short["total_return"] == pytest.approx(0.089)  # the rest stays
+    month = curve_metrics(t0 + np.arange(4) * 10 * DAY_MS, equity, ledger, exposure=0.0)
+    assert "annualised" not in month and month["cagr"] == pytest.approx(1.089 ** (365 / 30) - 1)
 
 
 def test_calmar_from_parts_is_the_portfolio_definition() -> None:

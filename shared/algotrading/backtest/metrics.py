@@ -39,6 +39,9 @@ SUMMARY_METRICS = (
 """The figures the CLI table and the report show, in that order."""
 PERCENT_METRICS = frozenset({"total_return", "cagr", "max_drawdown", "win_rate", "exposure"})
 """Fractions shown as percentages."""
+ANNUALISED_METRICS = ("cagr", "sharpe", "sortino", "calmar")
+MIN_ANNUALISED_DAYS = 30
+"""Spans shorter than this get no annualised figures (`withhold_annualised`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +62,10 @@ def curve_metrics(
     equity: F64,
     ledger: Ledger,
     exposure: float,
+    min_annualised_days: float = MIN_ANNUALISED_DAYS,
 ) -> dict[str, Any]:
-    """Every figure of docs/BACKTESTING.md, "Metrics", JSON-ready (None where undefined)."""
+    """Every figure of docs/BACKTESTING.md, "Metrics", JSON-ready (None where undefined; the
+    annualised ones on a span under `min_annualised_days` too)."""
     returns = daily_returns(times, equity)
     growth = cagr(times, equity)
     dd = max_drawdown(times, equity)
@@ -95,7 +100,22 @@ def curve_metrics(
         "funding_net": float(flows.sum()),
     }
     out["monthly_returns"] = monthly_returns(times, equity)
-    return out
+    span_days = (int(times[-1]) - int(times[0])) / DAY_MS
+    return withhold_annualised(out, span_days, min_annualised_days)
+
+
+def withhold_annualised(
+    metrics: dict[str, Any], span_days: float, min_days: float = MIN_ANNUALISED_DAYS
+) -> dict[str, Any]:
+    """CAGR, Sharpe, Sortino and Calmar extrapolate to a year: on a span shorter than
+    `MIN_ANNUALISED_DAYS` they say nothing (a -1 % day is a CAGR of -97 %), so they are withheld
+    (None) and `annualised` says why; tables show it beside the metric."""
+    if span_days >= min_days:
+        return metrics
+    for key in ANNUALISED_METRICS:
+        metrics[key] = None
+    metrics["annualised"] = f"n/a: span under {min_days:g} days"
+    return metrics
 
 
 def calmar(growth: float | None, depth: float) -> float | None:
@@ -128,6 +148,13 @@ def ledger_of(
 
 def _iso(ms: int | None) -> str | None:
     return None if ms is None else ms_to_iso(ms)
+
+
+def metric_text(key: str, metrics: dict[str, Any]) -> str:
+    """`format_metric` of `metrics[key]`; a withheld annualised figure says why."""
+    if key in ANNUALISED_METRICS and metrics.get("annualised"):
+        return str(metrics["annualised"])
+    return format_metric(key, metrics.get(key))
 
 
 def format_metric(key: str, value: Any) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from algotrading.backtest.metrics import SUMMARY_METRICS
+from algotrading.backtest.metrics import SUMMARY_METRICS, metric_text
 from algotrading.backtest.portfolio.result import PortfolioResult
 from algotrading.backtest.report import (
     IDLE_TITLE,
@@ -73,7 +73,7 @@ def metrics_html(result: PortfolioResult) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in ["metric", *columns])
     body = "".join(
         f"<tr><td>{k}</td>"
-        + "".join(f"<td>{report_cell(k, m.get(k))}</td>" for m in columns.values())
+        + "".join(f"<td>{html.escape(metric_text(k, m))}</td>" for m in columns.values())
         + "</tr>"
         for k in SUMMARY_METRICS
     )  # fmt: skip

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from algotrading.backtest.idle import IdleReason, idle_lines
-from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric
+from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric, metric_text
 from algotrading.backtest.result import BacktestResult, SymbolOutcome, plain
 from algotrading.backtest.trades import F64, I64
 from algotrading.domain.timefmt import ms_to_iso
@@ -97,7 +97,7 @@ def _metrics_table(result: BacktestResult) -> str:
     head = "".join(f"<th>{html.escape(name)}</th>" for name in ["metric", *columns])
     rows = [
         f"<tr><td>{key}</td>"
-        + "".join(f"<td>{report_cell(key, m.get(key))}</td>" for m in columns.values())
+        + "".join(f"<td>{html.escape(metric_text(key, m))}</td>" for m in columns.values())
         + "</tr>"
         for key in SUMMARY_METRICS
     ]

@@ -21,7 +21,7 @@ from algotrading.backtest import (
 )
 from algotrading.backtest.data import symbols_in_data
 from algotrading.backtest.idle import IdleReason, idle_lines
-from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric
+from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric, metric_text
 from algotrading.backtest.report import write_report
 from algotrading.cli.data import data_dir_option, open_dataset
 from algotrading.cli.market import json_option, number_columns, user_errors
@@ -200,10 +200,7 @@ def metrics_table(metrics: dict[str, Any]) -> None:
 
 def print_metric_columns(columns: dict[str, dict[str, Any]]) -> None:
     """The summary metrics as rows, one column per run, symbol or sleeve."""
-    rows = [
-        [key, *(format_metric(key, m.get(key)) for m in columns.values())]
-        for key in SUMMARY_METRICS
-    ]
+    rows = [[key, *(metric_text(key, m) for m in columns.values())] for key in SUMMARY_METRICS]
     print_table(["metric", *columns], rows)
 
 
