@@ -9,14 +9,14 @@ from enum import StrEnum
 from typing import Any
 
 from algotrading.backtest.candidates import Path
-from algotrading.domain.fills import TAKER_FEE_RATE
+from algotrading.domain.fills import MARKET_SLIPPAGE_BPS, TAKER_FEE_RATE
 from algotrading.errors import AppError
 from algotrading.risk.types import RiskLimits
 from algotrading.strategies.base import PositionPolicy
 from algotrading.strategies.base import Sizing as PolicySizing
 
 DEFAULT_CAPITAL = 10_000.0
-DEFAULT_SLIPPAGE_BPS = 2.0
+DEFAULT_SLIPPAGE_BPS = MARKET_SLIPPAGE_BPS
 MAX_SLIPPAGE_BPS = 500.0
 
 

@@ -22,6 +22,9 @@ MAKER_FEE_RATE = 0.0002
 """Bybit's base-tier maker fee on USDT perpetuals (0.02 %)."""
 MAINTENANCE_MARGIN_RATE = 0.005
 """Bybit's lowest risk tier for BTCUSDT/ETHUSDT (0.5 %); used for every symbol, see the docs."""
+MARKET_SLIPPAGE_BPS = 2.0
+"""What a market order pays against the taker unless configured otherwise: the simulator's
+default, the backtest's default and the live paper path's, one number so the three agree."""
 
 Num = TypeVar("Num", float, Decimal)
 """Money arithmetic below works on floats (backtest) and on Decimals (the simulator's books)."""

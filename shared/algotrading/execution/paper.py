@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from algotrading.db import trades as trades_db
 from algotrading.db.strategy_state import clear_position, save_position
-from algotrading.domain.fills import market_fill_price
+from algotrading.domain.fills import MARKET_SLIPPAGE_BPS, market_fill_price
 from algotrading.execution.booking import closed_alert, exchange_levels
 from algotrading.execution.context import Ctx
 from algotrading.execution.sizing import ZERO, dec
@@ -25,7 +25,7 @@ from algotrading.notify.events import AlertKind, trade_alert
 from algotrading.strategies.base import PositionSide, SignalRow, Strategy
 from algotrading.strategies.policy import ExitAction, PositionState, open_position
 
-PAPER_SLIPPAGE_BPS = 2.0
+PAPER_SLIPPAGE_BPS = MARKET_SLIPPAGE_BPS
 """What a paper market fill pays: the backtest's and the simulator's default slippage, so a
 paused sleeve's paper track (which decides its resume) pays what its live fills would."""
 

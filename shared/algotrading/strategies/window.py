@@ -185,41 +185,32 @@ def frame_between(frame: SignalFrame, first_ms: int, last_ms: int) -> SignalFram
     """The rows closing in [first_ms, last_ms]."""
     lo = int(np.searchsorted(frame.close_ms, first_ms, "left"))
     hi = int(np.searchsorted(frame.close_ms, last_ms, "right"))
-    return _map_arrays(frame, lambda a: a[lo:hi])
+    return _joined([frame], lambda parts: parts[0][lo:hi])
 
 
 def concat_frames(frames: list[SignalFrame]) -> SignalFrame:
     """One frame from consecutive pieces of the same symbol and strategy."""
-    if len(frames) == 1:
-        return frames[0]
+    return frames[0] if len(frames) == 1 else _joined(frames, np.concatenate)
+
+
+def _joined(
+    frames: list[SignalFrame], join: Callable[[list[np.ndarray]], np.ndarray]
+) -> SignalFrame:
+    """The first frame with every array (fields, conditions, values) replaced by `join` of
+    that array in each frame, read-only like the frames a strategy builds."""
     head = frames[0]
-    arrays: dict[str, object] = {}
+    changes: dict[str, object] = {}
     for f in fields(head):
         value = getattr(head, f.name)
         if isinstance(value, np.ndarray):
-            arrays[f.name] = _readonly(np.concatenate([getattr(x, f.name) for x in frames]))
+            changes[f.name] = _readonly(join([getattr(x, f.name) for x in frames]))
         elif f.name in ("conditions", "values"):
-            arrays[f.name] = _frozen(
-                {k: np.concatenate([getattr(x, f.name)[k] for x in frames]) for k in value}
+            changes[f.name] = MappingProxyType(
+                {k: _readonly(join([getattr(x, f.name)[k] for x in frames])) for k in value}
             )
-    return replace(head, **arrays)
-
-
-def _map_arrays(frame: SignalFrame, fn: Callable[[np.ndarray], np.ndarray]) -> SignalFrame:
-    changes: dict[str, object] = {}
-    for f in fields(frame):
-        value = getattr(frame, f.name)
-        if isinstance(value, np.ndarray):
-            changes[f.name] = _readonly(fn(value))
-        elif f.name in ("conditions", "values"):
-            changes[f.name] = _frozen({k: fn(v) for k, v in value.items()})
-    return replace(frame, **changes)
+    return replace(head, **changes)
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
     array.flags.writeable = False
     return array
-
-
-def _frozen(values: dict[str, np.ndarray]) -> Mapping[str, np.ndarray]:
-    return MappingProxyType({k: _readonly(v) for k, v in values.items()})

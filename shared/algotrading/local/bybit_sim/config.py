@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from algotrading.domain.fills import MARKET_SLIPPAGE_BPS
 from algotrading.domain.intervals import DAY_MS
 from algotrading.local.bybit_sim.errors import SimConfigError
 from algotrading.local.bybit_sim.faults import FaultSpec
@@ -15,7 +16,7 @@ DEFAULT_API_KEY = "SIMULATORKEY000001"
 """The test key every run accepts unless keys are given; printed at start. Not a secret."""
 DEFAULT_API_SECRET = "SIMULATORSECRET0000000000000000000001"
 DEFAULT_BALANCE = Decimal(100_000)
-DEFAULT_SLIPPAGE_BPS = 2.0
+DEFAULT_SLIPPAGE_BPS = MARKET_SLIPPAGE_BPS
 DEFAULT_WARMUP_MS = 30 * DAY_MS
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
