@@ -17,7 +17,7 @@ from algotrading.db.portfolio_config import (
     load_risk_limits,
 )
 from algotrading.db.snapshots import insert_snapshots, load_equity_curve
-from algotrading.notify import AlertEvent, trade_alert
+from algotrading.domain.alerts import AlertEvent, trade_alert
 from algotrading.portfolio import AllocationError, AllocationTable, BreakerThresholds
 from algotrading.portfolio.performance import PerformanceRow, Period, performance_rows
 from algotrading.portfolio.sleeves import TradePnl, build_ledger

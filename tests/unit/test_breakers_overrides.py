@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from algotrading.notify.events import AlertKind, AlertLevel
+from algotrading.domain.alerts import AlertKind, AlertLevel
 from algotrading.portfolio.allocation import PORTFOLIO
 from algotrading.portfolio.breakers import (
     BreakerState,

@@ -8,15 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from algotrading.notify import (
-    AlertEvent,
-    AlertKind,
-    AlertLevel,
-    FanoutNotifier,
-    LogNotifier,
-    Notifier,
-    trade_alert,
-)
+from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel, trade_alert
+from algotrading.notify import FanoutNotifier, LogNotifier, Notifier
 from algotrading.notify.slack import EMOJI, format_slack_message
 
 

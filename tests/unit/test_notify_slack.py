@@ -11,9 +11,9 @@ import requests
 import responses
 
 from algotrading import logs
+from algotrading.domain.alerts import AlertEvent
 from algotrading.errors import ConfigError
 from algotrading.notify import (
-    AlertEvent,
     FanoutNotifier,
     LogNotifier,
     notifier_from_settings,

@@ -14,8 +14,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from algotrading.db.accounts import get_account
+from algotrading.domain.alerts import AlertEvent
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.notify.events import AlertEvent
 
 _INSERT = """
 INSERT INTO alerts (trading_account_id, level, kind, message, details, created_at, dedupe_key)

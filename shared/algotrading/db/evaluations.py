@@ -16,9 +16,9 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from algotrading.domain.jsonsafe import json_safe
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
 from algotrading.errors import AppError
-from algotrading.notify.events import json_safe
 
 STATUSES = ("running", "done", "failed")
 

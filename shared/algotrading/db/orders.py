@@ -15,8 +15,8 @@ from typing import Any
 
 import psycopg
 
+from algotrading.domain.jsonsafe import json_safe
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.notify.events import json_safe
 
 OPEN_STATUSES = ("created", "new", "partially_filled")
 PURPOSES = ("entry", "exit", "partial_exit", "stop_loss", "take_profit", "rebalance", "external")

@@ -15,8 +15,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from algotrading.domain.jsonsafe import json_safe
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.notify.events import json_safe
 
 ACTIONS = ("entry_long", "entry_short", "exit", "adjust", "hold")
 DECISIONS = ("accepted", "rejected", "skipped")

@@ -16,8 +16,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from algotrading.domain.jsonsafe import json_safe
 from algotrading.domain.timefmt import ms_to_datetime
-from algotrading.notify.events import json_safe
 from algotrading.strategies.policy import PositionState
 
 _UPSERT = """

@@ -18,8 +18,8 @@ from typing import Any
 
 import psycopg
 
+from algotrading.domain.jsonsafe import json_safe
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.notify.events import json_safe
 
 ZERO = Decimal(0)
 ACTIVE = ("pending", "open")

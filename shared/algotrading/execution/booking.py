@@ -22,6 +22,7 @@ from typing import Any
 from algotrading.db import trades as trades_db
 from algotrading.db.orders import OrderRow, insert_external, list_orders, update_order
 from algotrading.db.strategy_state import clear_position, save_position
+from algotrading.domain.alerts import AlertEvent, AlertKind, trade_alert
 from algotrading.domain.intervals import HOUR_MS, MINUTE_MS
 from algotrading.domain.timefmt import ms_to_datetime
 from algotrading.exchange.errors import ExchangeRejected
@@ -29,7 +30,6 @@ from algotrading.exchange.types import Execution, Order, OrderStatus, Side, Symb
 from algotrading.execution.context import Ctx
 from algotrading.execution.resting import cancel_for
 from algotrading.execution.sizing import ZERO, dec, round_stop, round_take_profit
-from algotrading.notify.events import AlertEvent, AlertKind, trade_alert
 from algotrading.strategies.base import PositionSide, SignalRow, Strategy, TakeProfitMode
 from algotrading.strategies.policy import PositionState, open_position
 

@@ -21,12 +21,12 @@ from algotrading.db import trades as trades_db
 from algotrading.db.performance import upsert_performance
 from algotrading.db.portfolio_state import load_states, save_states
 from algotrading.db.snapshots import insert_snapshots, load_equity_curves
+from algotrading.domain.jsonsafe import json_safe
 from algotrading.exchange.errors import ExchangeError
 from algotrading.exchange.types import Position
 from algotrading.execution.book import Book, build_book
 from algotrading.execution.context import Ctx
 from algotrading.execution.exits import close_all_live
-from algotrading.notify.events import json_safe
 from algotrading.portfolio.allocation import PORTFOLIO
 from algotrading.portfolio.breakers import BreakerThresholds
 from algotrading.portfolio.performance import ClosedTrade, performance_rows

@@ -17,11 +17,11 @@ from decimal import Decimal
 
 from algotrading.db import trades as trades_db
 from algotrading.db.strategy_state import clear_position, save_position
+from algotrading.domain.alerts import AlertKind, trade_alert
 from algotrading.domain.fills import MARKET_SLIPPAGE_BPS, market_fill_price
 from algotrading.execution.booking import closed_alert, exchange_levels
 from algotrading.execution.context import Ctx
 from algotrading.execution.sizing import ZERO, dec
-from algotrading.notify.events import AlertKind, trade_alert
 from algotrading.strategies.base import PositionSide, SignalRow, Strategy
 from algotrading.strategies.policy import ExitAction, PositionState, open_position
 

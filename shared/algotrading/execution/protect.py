@@ -15,11 +15,11 @@ from dataclasses import replace
 from decimal import Decimal
 
 from algotrading.db import trades as trades_db
+from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
 from algotrading.exchange.errors import ExchangeError, InvalidRequest
 from algotrading.exchange.types import Position
 from algotrading.execution.context import Ctx
 from algotrading.execution.exits import market_exit
-from algotrading.notify.events import AlertEvent, AlertKind, AlertLevel
 
 
 def is_protected(trade: trades_db.Trade, position: Position | None) -> bool:

@@ -29,6 +29,7 @@ from decimal import Decimal
 from algotrading.db import trades as trades_db
 from algotrading.db.orders import OrderRow, open_orders, trade_orders, update_order
 from algotrading.db.strategy_state import clear_position, load_positions
+from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
 from algotrading.domain.intervals import HOUR_MS
 from algotrading.exchange.errors import ExchangeError
 from algotrading.exchange.types import Order, Position, Side
@@ -44,7 +45,6 @@ from algotrading.execution.context import Ctx
 from algotrading.execution.protect import protect
 from algotrading.execution.resting import PARTIAL_PURPOSES
 from algotrading.execution.sizing import ZERO, dec
-from algotrading.notify.events import AlertEvent, AlertKind, AlertLevel
 from algotrading.strategies.policy import PositionState
 
 NORMAL_EXITS = ("stop_loss", "trailing_stop", "take_profit")

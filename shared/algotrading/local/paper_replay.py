@@ -36,6 +36,7 @@ from algotrading.db.signals import list_signals
 from algotrading.db.snapshots import load_snapshots
 from algotrading.db.strategy_configs import upsert_strategy_config
 from algotrading.db.trades import list_trades
+from algotrading.domain.jsonsafe import json_safe
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.errors import AppError
 from algotrading.exchange.factory import open_bybit
@@ -48,7 +49,6 @@ from algotrading.local.bybit_sim import (
     SimConfig,
 )
 from algotrading.market.datafiles import DataSet
-from algotrading.notify.events import json_safe
 from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, check_strategy
 from algotrading.settings import Settings
 

@@ -1,9 +1,9 @@
-"""Alert events and the channels that deliver them (log, Slack webhook).
+"""The channels that deliver alert events (log, Slack webhook).
 
-Trading code builds an `AlertEvent` and hands it to a `Notifier`; which channels are behind it
-is decided once, from the settings, by `notifier_from_settings`. The Slack channel (and its HTTP
-stack) is imported only when it is used, so the pure modules that merely build events (the
-circuit breakers in a backtest) stay light: import it from `algotrading.notify.slack`.
+Trading code builds an `AlertEvent` (a domain value, `algotrading.domain.alerts`) and hands it to
+a `Notifier`; which channels are behind it is decided once, from the settings, by
+`notifier_from_settings`. The Slack channel (and its HTTP stack) is imported only when it is
+used: import it from `algotrading.notify.slack`.
 """
 
 from __future__ import annotations
@@ -11,13 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from algotrading.notify.base import FanoutNotifier, LogNotifier, Notifier
-from algotrading.notify.events import (
-    DEFAULT_LEVEL,
-    AlertEvent,
-    AlertKind,
-    AlertLevel,
-    trade_alert,
-)
 
 if TYPE_CHECKING:
     from algotrading.settings import Settings
@@ -41,13 +34,8 @@ def notifier_from_settings(settings: Settings | None = None) -> Notifier:
 
 
 __all__ = [
-    "DEFAULT_LEVEL",
-    "AlertEvent",
-    "AlertKind",
-    "AlertLevel",
     "FanoutNotifier",
     "LogNotifier",
     "Notifier",
     "notifier_from_settings",
-    "trade_alert",
 ]

@@ -11,8 +11,8 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+from algotrading.domain.alerts import AlertEvent, AlertLevel
 from algotrading.logs import get_logger
-from algotrading.notify.events import AlertEvent, AlertLevel
 
 _LOG_LEVEL = {
     AlertLevel.INFO: logging.INFO,

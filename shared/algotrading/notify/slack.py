@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import requests
 
+from algotrading.domain.alerts import AlertEvent, AlertLevel
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.logs import get_logger, register_secret
-from algotrading.notify.events import AlertEvent, AlertLevel
 
 EMOJI = {
     AlertLevel.INFO: ":information_source:",

@@ -39,8 +39,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
 from algotrading.errors import AppError
-from algotrading.notify.events import AlertEvent, AlertKind, AlertLevel
 from algotrading.portfolio.allocation import PORTFOLIO
 from algotrading.portfolio.money import HUNDRED, ZERO, Number, drawdown_pct, to_decimal
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from algotrading.notify.events import AlertEvent
+from algotrading.domain.alerts import AlertEvent
 from algotrading.portfolio.allocation import PORTFOLIO
 from algotrading.portfolio.breakers import (
     BreakerState,

@@ -3,17 +3,20 @@
 One plain value type for every channel (log, Slack, the `alerts` table), so the trading code
 raises an event once and never knows where it goes. `details` is normalised to JSON-safe values
 at construction (Decimal -> str, enums -> their value), because the event is stored as JSONB and
-posted as JSON: a Decimal that only fails at delivery time would lose the alert.
+posted as JSON: a Decimal that only fails at delivery time would lose the alert. It is a domain
+value because three tiers meet on it: portfolio and execution raise it, `db` stores it and
+`notify` delivers it.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Any
+
+from algotrading.domain.jsonsafe import json_safe
 
 
 class AlertKind(StrEnum):
@@ -140,20 +143,3 @@ def trade_alert(
         time_ms=time_ms,
         dedupe_key=dedupe_key,
     )
-
-
-def json_safe(value: Any) -> Any:
-    """`value` with Decimals as strings and enums as their values, recursively."""
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [json_safe(v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)  # JSON (and so JSONB) has no NaN or Infinity
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
