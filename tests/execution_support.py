@@ -21,9 +21,9 @@ from sim_support import KEY, SECRET, running_sim
 from algotrading.crypto import generate_key
 from algotrading.db.accounts import create_account
 from algotrading.db.strategy_configs import upsert_strategy_config
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.domain.timefmt import parse_time
 from algotrading.exchange.factory import open_bybit
-from algotrading.exchange.types import ApiCredentials
 from algotrading.execution import Runtime
 from algotrading.local.bybit_sim import BybitSimulator
 from algotrading.local.paper_replay import REPLAY_USER

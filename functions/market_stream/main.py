@@ -1,6 +1,7 @@
 """Fargate entry point of the market stream: settings and accounts in, events to the log sink.
 
-Thin by design: everything it does is in `algotrading.exchange.bybit.stream_app`.
+Thin by design: everything it does is in `algotrading.jobs.market_stream` (the stream and its
+accounts) and `algotrading.exchange.bybit.stream_app` (the SIGTERM sequence).
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ import sys
 
 from algotrading.db.connection import connection
 from algotrading.errors import AppError
-from algotrading.exchange.bybit.stream_app import build_stream, serve
+from algotrading.exchange.bybit.stream_app import serve
 from algotrading.exchange.events import LogSink
+from algotrading.jobs.market_stream import build_stream
 from algotrading.logs import configure_cli_logging, get_logger
 from algotrading.settings import get_settings
 

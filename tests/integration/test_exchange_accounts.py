@@ -14,8 +14,8 @@ from algotrading.db.accounts import (
     load_credentials,
     set_credentials,
 )
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.errors import ConfigError
-from algotrading.exchange.types import ApiCredentials
 from algotrading.settings import Settings, load_settings
 
 KEYS = ApiCredentials("acct-api-key-1", "acct-api-secret-1")

@@ -16,7 +16,7 @@ from bybit_fixtures import API_KEY, API_SECRET, BASE, FakeBybit, fake_bybit, loa
 from algotrading.cli.main import main
 from algotrading.crypto import generate_key
 from algotrading.db.accounts import create_account
-from algotrading.exchange.types import ApiCredentials
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.settings import get_settings, load_settings
 
 FLAGS = ["--base-url", BASE, "--api-key", API_KEY, "--api-secret", API_SECRET]

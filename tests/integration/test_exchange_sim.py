@@ -12,10 +12,11 @@ from decimal import Decimal
 import pytest
 from sim_support import KEY, MINUTE, SECRET, funding_rate, kline, running_sim, to_tick, usdt
 
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.exchange.bybit.adapter import BybitExchange
 from algotrading.exchange.errors import AuthenticationError
 from algotrading.exchange.factory import open_bybit
-from algotrading.exchange.types import ApiCredentials, OrderRequest, OrderStatus, Side
+from algotrading.exchange.types import OrderRequest, OrderStatus, Side
 from algotrading.local.bybit_sim import parse_faults
 from algotrading.local.bybit_sim.faults import Fault, FaultInjector, FaultSpec
 

@@ -27,9 +27,9 @@ from execution_support import (
 )
 from sim_support import KEY, SECRET
 
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.exchange.errors import ExchangeTimeout
 from algotrading.exchange.factory import open_bybit
-from algotrading.exchange.types import ApiCredentials
 from algotrading.execution import Runtime, booking, evaluate
 
 HOLDING = SCALPER_ENTRY | {"rsi_exit_low": 99.0, "rsi_exit_high": 99.0, "rsi_short_above": 100.0}

@@ -11,8 +11,8 @@ import pytest
 from algotrading.db.funding_rates import FundingRateRow, load_funding_history, upsert_funding_rates
 from algotrading.domain.series import FundingHistory
 from algotrading.domain.timefmt import parse_time
+from algotrading.jobs.funding_history import record_funding_history
 from algotrading.market.datafiles import DataSet
-from algotrading.market.funding import record_funding_history
 
 
 def _intervals(db: psycopg.Connection, symbol: str) -> dict[object, int]:

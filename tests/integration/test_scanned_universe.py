@@ -8,8 +8,8 @@ from __future__ import annotations
 from sim_support import BUNDLED, HOUR, KEY, SECRET, csv_rows, running_sim
 
 from algotrading.db.strategy_configs import StrategyConfig
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.exchange.factory import open_bybit
-from algotrading.exchange.types import ApiCredentials
 from algotrading.execution.inputs import MarketData
 from algotrading.execution.universe import wanted_symbols
 from algotrading.strategies import get_strategy

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.domain.intervals import Interval
 from algotrading.domain.timefmt import parse_time
 from algotrading.exchange.bybit.stream import MarketStream, StreamConfig
@@ -25,7 +26,7 @@ from algotrading.exchange.events import (
     WalletUpdate,
 )
 from algotrading.exchange.factory import open_bybit
-from algotrading.exchange.types import ApiCredentials, OrderRequest, Side
+from algotrading.exchange.types import OrderRequest, Side
 from algotrading.local.bybit_sim.config import DEFAULT_API_KEY, DEFAULT_API_SECRET, SimConfig
 from algotrading.local.bybit_sim.faults import parse_faults
 from algotrading.local.bybit_sim.server import BybitSimulator

@@ -17,12 +17,13 @@ import click
 from algotrading.cli.output import print_json, print_table
 from algotrading.db.accounts import load_credentials
 from algotrading.db.connection import connection
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.errors import AppError, ConfigError
 from algotrading.exchange.bybit.adapter import BybitExchange
 from algotrading.exchange.errors import ExchangeError
 from algotrading.exchange.factory import credentials_from_settings, open_bybit
-from algotrading.exchange.types import AccountInfo, ApiCredentials, Order, Position
+from algotrading.exchange.types import AccountInfo, Order, Position
 from algotrading.logs import register_secret
 from algotrading.settings import get_settings
 

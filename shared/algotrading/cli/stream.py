@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from algotrading.db.connection import connection
-from algotrading.exchange.bybit.stream_app import build_stream, serve
+from algotrading.exchange.bybit.stream_app import serve
 from algotrading.exchange.events import LogSink
+from algotrading.jobs.market_stream import build_stream
 from algotrading.logs import configure_cli_logging
 from algotrading.settings import load_settings
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import psycopg
 
 from algotrading.crypto import decrypt_secret, encrypt_secret
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.errors import AppError
-from algotrading.exchange.types import ApiCredentials
 from algotrading.settings import Settings
 
 _COLUMNS = "id, user_id, name, exchange, mode, base_url, is_active, api_key_encrypted IS NOT NULL"

@@ -29,7 +29,6 @@ from algotrading.exchange.ratelimit import RateLimiter, configure_shared_limiter
 from algotrading.exchange.retry import RetryPolicy
 from algotrading.exchange.types import (
     AccountInfo,
-    ApiCredentials,
     Balance,
     Execution,
     FundingRate,
@@ -48,7 +47,6 @@ from algotrading.exchange.types import (
 
 __all__ = [
     "AccountInfo",
-    "ApiCredentials",
     "AuthenticationError",
     "Balance",
     "ClockSkew",

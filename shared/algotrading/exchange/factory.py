@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.errors import ConfigError
 from algotrading.exchange.bybit.adapter import BybitExchange
 from algotrading.exchange.bybit.client import BybitClient
-from algotrading.exchange.types import ApiCredentials
 from algotrading.logs import register_secret
 from algotrading.settings import Settings
 

@@ -316,15 +316,3 @@ def _to_step(value: Decimal, step: Decimal, rounding: str) -> Decimal:
         return value
     units = (value / step).to_integral_value(rounding=rounding)
     return (units * step).quantize(step)
-
-
-@dataclass(frozen=True, slots=True)
-class ApiCredentials:
-    """An exchange API key pair; the secret is kept out of `repr` so it cannot leak into a log."""
-
-    api_key: str
-    api_secret: str = field(repr=False)
-
-    def __post_init__(self) -> None:
-        if not self.api_key.strip() or not self.api_secret.strip():
-            raise ValueError("API key and secret must both be non-empty")

@@ -36,11 +36,11 @@ from algotrading.db.signals import list_signals
 from algotrading.db.snapshots import load_snapshots
 from algotrading.db.strategy_configs import upsert_strategy_config
 from algotrading.db.trades import list_trades
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.domain.jsonsafe import json_safe
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.errors import AppError
 from algotrading.exchange.factory import open_bybit
-from algotrading.exchange.types import ApiCredentials
 from algotrading.execution import Runtime, closes_between, evaluate, snapshot
 from algotrading.local.bybit_sim import (
     DEFAULT_API_KEY,

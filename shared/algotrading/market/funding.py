@@ -16,9 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 import numpy as np
-import psycopg
 
-from algotrading.db.funding_rates import FundingRateRow, upsert_funding_rates
 from algotrading.domain import fills
 from algotrading.domain.intervals import DAY_MS, HOUR_MS
 from algotrading.domain.series import FundingHistory
@@ -207,24 +205,3 @@ def dataset_snapshots(dataset: DataSet, as_of_ms: int | None = None) -> list[Fun
         for symbol, history in histories.items()
         if history.time_ms[0] <= as_of_ms
     ]
-
-
-def record_funding_history(
-    conn: psycopg.Connection,
-    symbol: str,
-    history: FundingHistory,
-    known_interval_hours: int | None = None,
-) -> int:
-    """Upsert every settlement into `funding_rates`; returns rows inserted or changed.
-
-    Each row carries the interval in force when it settled, inferred from the spacing up to it;
-    `known_interval_hours` (instrument info) fills rows the spacing cannot tell (the first).
-    """
-    if known_interval_hours is not None:
-        check_interval_hours(known_interval_hours)
-    intervals = interval_per_settlement(history.time_ms)
-    rows = [
-        FundingRateRow(symbol, int(t), float(r), known_interval_hours if i is None else i)
-        for t, r, i in zip(history.time_ms, history.rate, intervals, strict=True)
-    ]
-    return upsert_funding_rates(conn, rows)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles
 from algotrading.exchange.bybit.candle_tracker import CandleTracker
@@ -33,7 +34,6 @@ from algotrading.exchange.bybit.ws_messages import (
 from algotrading.exchange.bybit.ws_socket import StreamSocket
 from algotrading.exchange.events import EventSink
 from algotrading.exchange.port import ExchangeService, without_open_candle
-from algotrading.exchange.types import ApiCredentials
 from algotrading.logs import get_logger, register_secret
 
 log = get_logger(__name__)

@@ -1,5 +1,6 @@
 """Running the market stream as a service: configuration from settings and accounts, and the
-SIGTERM sequence. The Fargate entry point and `algo stream run` both call `serve`.
+SIGTERM sequence. The Fargate entry point and `algo stream run` both call `serve`; reading the
+accounts from the database is `algotrading.jobs.market_stream` (an adapter never imports another).
 """
 
 from __future__ import annotations
@@ -9,35 +10,16 @@ import threading
 import time
 from types import FrameType
 
-import psycopg
-
-from algotrading.db.accounts import list_active_accounts, load_credentials
+from algotrading.domain.credentials import ApiCredentials
 from algotrading.domain.intervals import Interval
-from algotrading.exchange.bybit.client import resolve_base_url
 from algotrading.exchange.bybit.stream import MarketStream, StreamConfig
 from algotrading.exchange.bybit.ws_socket import ws_urls
-from algotrading.exchange.events import EventSink
-from algotrading.exchange.factory import open_bybit
-from algotrading.exchange.types import ApiCredentials
 from algotrading.logs import get_logger
 from algotrading.settings import Settings
 
 log = get_logger(__name__)
 SHUTDOWN_BUDGET_S = 8.0
 """ECS waits 30 s after SIGTERM by default; we promise 10 and keep 2 in hand."""
-
-
-def stream_accounts(
-    conn: psycopg.Connection, base_url: str | None, settings: Settings
-) -> dict[str, ApiCredentials]:
-    """Active accounts with keys on the same exchange environment as the stream."""
-    wanted = resolve_base_url(base_url)
-    accounts: dict[str, ApiCredentials] = {}
-    for account in list_active_accounts(conn):
-        if account.has_keys and resolve_base_url(account.base_url) == wanted:
-            _, creds = load_credentials(conn, account.id, settings)
-            accounts[str(account.id)] = creds
-    return accounts
 
 
 def stream_config(settings: Settings, accounts: dict[str, ApiCredentials]) -> StreamConfig:
@@ -51,14 +33,6 @@ def stream_config(settings: Settings, accounts: dict[str, ApiCredentials]) -> St
         ticker_symbols=symbols,
         accounts=accounts,
     )
-
-
-def build_stream(
-    settings: Settings, conn: psycopg.Connection | None, sink: EventSink
-) -> MarketStream:
-    accounts = stream_accounts(conn, settings.bybit_base_url, settings) if conn else {}
-    rest = open_bybit(settings.bybit_base_url, None)
-    return MarketStream(stream_config(settings, accounts), rest, sink)
 
 
 def serve(stream: MarketStream, stop: threading.Event | None = None) -> int:
