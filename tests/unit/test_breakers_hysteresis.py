@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from algotrading.errors import AppError, ConfigError
+from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.portfolio.allocation import PORTFOLIO, AllocationTable
 from algotrading.portfolio.breakers import (
     BreakerState,
@@ -157,7 +158,7 @@ def test_thresholds_are_validated_and_read_from_settings(monkeypatch: pytest.Mon
         BreakerThresholds(portfolio_halt_pct=D(0))
     assert (TH.warn_pct(PORTFOLIO), TH.warn_pct("trend")) == (D("17.5"), D("12.5"))
     settings = load_settings(portfolio_halt_pct="30", close_positions_on_halt=True)
-    th = BreakerThresholds.from_settings(settings)
+    th = thresholds_from_settings(settings)
     assert (th.portfolio_halt_pct, th.sleeve_pause_pct, th.resume_pct) == (30, 15, 10)
     assert th.close_positions_on_halt
     with pytest.raises(ConfigError, match="invalid ALGO_BREAKER_RESUME_PCT: must be below"):

@@ -9,7 +9,10 @@ import pytest
 
 from algotrading.exchange.types import SymbolInfo
 from algotrading.execution.booking import exchange_levels, pending_json, signal_row
-from algotrading.execution.sizing import (
+from algotrading.portfolio.allocation import AllocationTable
+from algotrading.portfolio.sleeves import build_ledger
+from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
+from algotrading.risk.sizing import (
     exit_quantity,
     risk_quantity,
     round_stop,
@@ -17,9 +20,6 @@ from algotrading.execution.sizing import (
     to_instrument,
     weight_quantity,
 )
-from algotrading.portfolio.allocation import AllocationTable
-from algotrading.portfolio.sleeves import build_ledger
-from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
 from algotrading.strategies import PositionSide, SignalRow, get_strategy, open_position
 
 

@@ -12,10 +12,10 @@ import pytest
 from algotrading.backtest.portfolio.book import Candidate
 from algotrading.backtest.portfolio.combine import GRID_MS, combine
 from algotrading.backtest.trades import REASON_CODE
-from algotrading.execution.sizing import entry_quantity, respread
 from algotrading.portfolio.allocation import AllocationTable
 from algotrading.portfolio.sleeves import build_ledger
 from algotrading.risk import OpenPosition, RiskLimits, TradeProposal, risk_context, validate
+from algotrading.risk.sizing import entry_quantity, respread
 from algotrading.strategies import get_strategy
 
 FEE = D("0.00055")

@@ -9,14 +9,14 @@ tick (docs/BACKTESTING.md, "Live parity"):
   the taker, then moved onto the tick against the taker (`domain.fills.market_fill_price`); the
   backtest's price already carries the slippage, so only the tick rounding is added;
 * the stop is the backtest's stop distance taken from the ticked entry fill, rounded to the
-  tick towards the entry (`execution.sizing.round_stop`); a bar that gaps through it fills at
+  tick towards the entry (`risk.sizing.round_stop`); a bar that gaps through it fills at
   the bar's open, as the backtest's own fill already is; a trailing stop at its level rounded
   the same way;
 * a take-profit or partial take-profit rests at its level rounded towards the entry
   (`round_take_profit`); a liquidation stays where the fill model put it.
 
 Paper (shadow) trades send no order: the live paper path (`execution.paper`) fills a market
-order at its price slipped by `PAPER_SLIPPAGE_BPS` onto the tick, its entry at the signal bar's
+order at its price slipped by `MARKET_SLIPPAGE_BPS` onto the tick, its entry at the signal bar's
 close, and books stops and targets at the stepper's level, unrounded.
 
 One copy of these rules: the combine step prices each position it takes with them
@@ -28,8 +28,7 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from algotrading.domain.fills import market_fill_price, round_to_tick
-from algotrading.execution.paper import PAPER_SLIPPAGE_BPS
+from algotrading.domain.fills import MARKET_SLIPPAGE_BPS, market_fill_price, round_to_tick
 
 MARKET_EXITS = frozenset({"signal", "time_stop"})
 STOPS = frozenset({"stop_loss", "trailing_stop"})
@@ -81,7 +80,7 @@ def live_exit(
 
 def paper_entry(signal_close: float, tick: Decimal, long: bool) -> float:
     """The live paper fill of an entry: the signal bar's close, slipped, on the tick."""
-    return market_fill_price(signal_close, long, PAPER_SLIPPAGE_BPS, float(tick))
+    return market_fill_price(signal_close, long, MARKET_SLIPPAGE_BPS, float(tick))
 
 
 def paper_exit(

@@ -11,7 +11,7 @@ backtest had no filters for); on prices already on the tick they change nothing:
 
 * a market fill (entry, signal or time-stop exit) moves to the tick against the taker;
 * a stop fills at the backtest's stop distance taken from the simulator's entry fill, rounded to
-  the tick towards the entry (`execution.sizing.round_stop`), or at the open of a bar that gapped
+  the tick towards the entry (`risk.sizing.round_stop`), or at the open of a bar that gapped
   through it; its time is compared by bar (the backtest names the bar's start, the replay the
   execution time inside that bar);
 * a take-profit or partial take-profit rests at its level rounded towards the entry

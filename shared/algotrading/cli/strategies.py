@@ -13,9 +13,10 @@ import click
 from algotrading.cli.output import print_json, print_table
 from algotrading.db.accounts import get_account
 from algotrading.db.connection import connection
+from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.notify import notifier_from_settings
 from algotrading.portfolio.allocation import check_strategy
-from algotrading.portfolio.breakers import BreakerThresholds, Override
+from algotrading.portfolio.breakers import Override
 from algotrading.settings import get_settings
 
 account_option = click.option(
@@ -73,7 +74,7 @@ def _override(name: str, account_id: int, override: Override, note: str | None) 
 
     strategy = check_strategy(name.strip().lower())
     settings = get_settings()
-    thresholds = BreakerThresholds.from_settings(settings)
+    thresholds = thresholds_from_settings(settings)
     with connection(settings, autocommit=True) as conn:
         get_account(conn, account_id)
         transitions = override_strategy(

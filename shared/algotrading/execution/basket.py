@@ -20,7 +20,7 @@ from typing import Any
 
 from algotrading.execution.book import Book
 from algotrading.execution.context import Ctx
-from algotrading.execution.sizing import respread
+from algotrading.risk.sizing import respread
 from algotrading.strategies.base import SignalFrame, Strategy
 
 

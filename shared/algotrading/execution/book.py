@@ -21,9 +21,9 @@ from algotrading.db import trades as trades_db
 from algotrading.db.portfolio_config import PortfolioConfig
 from algotrading.db.portfolio_state import load_states
 from algotrading.db.strategy_state import StoredPosition, load_positions
-from algotrading.execution.sizing import ZERO, dec
 from algotrading.portfolio.breakers import BreakerStatus, statuses
 from algotrading.portfolio.sleeves import PortfolioLedger, TradePnl, build_ledger
+from algotrading.risk.sizing import ZERO, dec
 from algotrading.risk.types import OpenPosition
 
 

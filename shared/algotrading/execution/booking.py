@@ -29,7 +29,7 @@ from algotrading.exchange.errors import ExchangeRejected
 from algotrading.exchange.types import Execution, Order, OrderStatus, Side, SymbolInfo
 from algotrading.execution.context import Ctx
 from algotrading.execution.resting import cancel_for
-from algotrading.execution.sizing import ZERO, dec, round_stop, round_take_profit
+from algotrading.risk.sizing import ZERO, dec, round_stop, round_take_profit
 from algotrading.strategies.base import PositionSide, SignalRow, Strategy, TakeProfitMode
 from algotrading.strategies.policy import PositionState, open_position
 

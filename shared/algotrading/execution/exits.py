@@ -17,8 +17,8 @@ from algotrading.exchange.types import Side
 from algotrading.execution.booking import book_partial, mark_filled, settle
 from algotrading.execution.context import Ctx
 from algotrading.execution.order_ids import order_link_id
-from algotrading.execution.sizing import ZERO
 from algotrading.execution.submit import send
+from algotrading.risk.sizing import ZERO
 
 _PURPOSE = {"partial_exit": "partial_exit", "exit": "exit", "halt": "exit"}
 

@@ -21,7 +21,7 @@ from algotrading.domain.alerts import AlertKind, trade_alert
 from algotrading.domain.fills import MARKET_SLIPPAGE_BPS, market_fill_price
 from algotrading.execution.booking import closed_alert, exchange_levels
 from algotrading.execution.context import Ctx
-from algotrading.execution.sizing import ZERO, dec
+from algotrading.risk.sizing import ZERO, dec
 from algotrading.strategies.base import PositionSide, SignalRow, Strategy
 from algotrading.strategies.policy import ExitAction, PositionState, open_position
 

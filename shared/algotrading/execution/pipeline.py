@@ -23,10 +23,10 @@ from algotrading.execution.positions import manage
 from algotrading.execution.processor import decide
 from algotrading.execution.reconcile import reconcile
 from algotrading.execution.schedule import due
-from algotrading.execution.sizing import dec
 from algotrading.execution.universe import wanted_symbols
 from algotrading.market.scan import SCANNED
 from algotrading.portfolio.allocation import STRATEGY_IDS
+from algotrading.risk.sizing import dec
 from algotrading.strategies.base import MarketHistory, SignalFrame, Sizing, Strategy
 
 JOB = "evaluate"

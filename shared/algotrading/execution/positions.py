@@ -35,7 +35,7 @@ from algotrading.execution.context import Ctx
 from algotrading.execution.exits import market_exit
 from algotrading.execution.paper import book_paper_exits
 from algotrading.execution.protect import protect
-from algotrading.execution.sizing import ZERO, dec
+from algotrading.risk.sizing import ZERO, dec
 from algotrading.strategies.base import MarketHistory, SignalFrame, Strategy
 from algotrading.strategies.policy import (
     ExitAction,

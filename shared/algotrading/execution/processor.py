@@ -43,7 +43,9 @@ from algotrading.execution.context import Ctx
 from algotrading.execution.order_ids import order_link_id
 from algotrading.execution.paper import open_paper
 from algotrading.execution.protect import protect
-from algotrading.execution.sizing import (
+from algotrading.execution.submit import send
+from algotrading.risk import TradeProposal, risk_context, validate
+from algotrading.risk.sizing import (
     ZERO,
     dec,
     entry_quantity,
@@ -51,8 +53,6 @@ from algotrading.execution.sizing import (
     stop_level,
     to_instrument,
 )
-from algotrading.execution.submit import send
-from algotrading.risk import TradeProposal, risk_context, validate
 from algotrading.strategies.base import PositionSide, SignalFrame, SignalRow, Sizing, Strategy
 
 

@@ -44,7 +44,7 @@ from algotrading.execution.booking import (
 from algotrading.execution.context import Ctx
 from algotrading.execution.protect import protect
 from algotrading.execution.resting import PARTIAL_PURPOSES
-from algotrading.execution.sizing import ZERO, dec
+from algotrading.risk.sizing import ZERO, dec
 from algotrading.strategies.policy import PositionState
 
 NORMAL_EXITS = ("stop_loss", "trailing_stop", "take_profit")

@@ -31,8 +31,8 @@ from algotrading.exchange.errors import ExchangeError, ExchangeRejected
 from algotrading.exchange.types import Order, Side, TriggerDirection
 from algotrading.execution.context import Ctx
 from algotrading.execution.order_ids import link_prefix, order_link_id
-from algotrading.execution.sizing import ZERO, dec, exit_quantity, round_take_profit
 from algotrading.execution.submit import send
+from algotrading.risk.sizing import ZERO, dec, exit_quantity, round_take_profit
 from algotrading.strategies.base import Strategy
 from algotrading.strategies.policy import PositionState, profit_level
 

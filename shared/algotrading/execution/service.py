@@ -33,9 +33,9 @@ from algotrading.execution.context import DEFAULT_FILL_DELAYS_S, Ctx
 from algotrading.execution.inputs import MarketData
 from algotrading.execution.ledger import DEFAULT_LOCK_TIMEOUT_S, run_once
 from algotrading.execution.schedule import check_close
+from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.notify import notifier_from_settings
 from algotrading.notify.base import Notifier
-from algotrading.portfolio.breakers import BreakerThresholds
 from algotrading.settings import Settings, get_settings
 from algotrading.strategies.registry import get_strategy
 
@@ -100,7 +100,7 @@ def snapshot(
     if isinstance(time_ms, bool) or time_ms <= 0 or time_ms % SNAPSHOT_STEP_MS:
         raise AppError(f"snapshot time must be a multiple of 5 minutes in UTC ms, got {time_ms}")
     settings = settings or get_settings()
-    thresholds = BreakerThresholds.from_settings(settings)
+    thresholds = thresholds_from_settings(settings)
     return _run(
         equity.JOB, account_id, time_ms, settings, conn, runtime,
         lambda ctx: equity.take(ctx, thresholds),

@@ -37,15 +37,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
 from algotrading.errors import AppError
 from algotrading.portfolio.allocation import PORTFOLIO
 from algotrading.portfolio.money import HUNDRED, ZERO, Number, drawdown_pct, to_decimal
-
-if TYPE_CHECKING:
-    from algotrading.settings import Settings
 
 
 class BreakerStatus(StrEnum):
@@ -97,17 +93,6 @@ class BreakerThresholds:
                     f"resume_pct ({self.resume_pct}) must be below {name} ({getattr(self, name)})"
                     ": without the gap a breaker would flap on every snapshot"
                 )
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> BreakerThresholds:
-        """ALGO_PORTFOLIO_HALT_PCT, ALGO_SLEEVE_PAUSE_PCT, ALGO_BREAKER_RESUME_PCT and
-        ALGO_CLOSE_POSITIONS_ON_HALT (docs/configuration.md)."""
-        return cls(
-            portfolio_halt_pct=settings.portfolio_halt_pct,
-            sleeve_pause_pct=settings.sleeve_pause_pct,
-            resume_pct=settings.breaker_resume_pct,
-            close_positions_on_halt=settings.close_positions_on_halt,
-        )
 
     def trigger_pct(self, scope: str) -> Decimal:
         return self.portfolio_halt_pct if scope == PORTFOLIO else self.sleeve_pause_pct

@@ -8,8 +8,8 @@ At every 15-minute close of the span (the executor's evaluation grid), in this o
 2. entries: the candidates whose signal bar closes now, strategies in the allocation table's
    order (trend, scalper, carry, momentum), symbols in each strategy's order. A strategy already
    holding the symbol holds; otherwise the entry is sized as the executor sizes it
-   (`execution.sizing.entry_quantity`: risk % of the sleeve's `sizing_capital` over the stop
-   distance from the close, or momentum's weight re-spread by `execution.sizing.respread` over
+   (`risk.sizing.entry_quantity`: risk % of the sleeve's `sizing_capital` over the stop
+   distance from the close, or momentum's weight re-spread by `risk.sizing.respread` over
    the basket members of this close that another strategy does not hold; a member without a
    candidate, in warm-up, holds no weight) and passed to `risk.validate` with the breaker
    states and the open book: the conflict
@@ -39,7 +39,10 @@ from algotrading.backtest.portfolio.pricing import price_position
 from algotrading.backtest.portfolio.units import UnitResult
 from algotrading.domain.intervals import Interval
 from algotrading.exchange.types import SymbolInfo
-from algotrading.execution.sizing import (
+from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, AllocationTable
+from algotrading.portfolio.breakers import BreakerState, BreakerThresholds, evaluate
+from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
+from algotrading.risk.sizing import (
     ZERO,
     dec,
     entry_quantity,
@@ -48,9 +51,6 @@ from algotrading.execution.sizing import (
     stop_level,
     to_instrument,
 )
-from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, AllocationTable
-from algotrading.portfolio.breakers import BreakerState, BreakerThresholds, evaluate
-from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
 from algotrading.strategies.base import Sizing
 from algotrading.strategies.registry import get_strategy
 
@@ -209,7 +209,7 @@ def _quantity(
 ) -> tuple[Decimal, bool, str | None]:
     """The entry's quantity as the executor works it out (`execution.processor._enter`): sized,
     capped by `risk.validate`, then floored to the lot and refused below the minimum order
-    (`execution.sizing.to_instrument`). With whether it goes to paper (a breaker's shadow
+    (`risk.sizing.to_instrument`). With whether it goes to paper (a breaker's shadow
     entry, sized alike) and, when refused, the decision to count instead."""
     side = int(c.row[2])
     ledger = ledger_at(state.capital, state.allocation, state.sleeves, state.open, now)

@@ -3,7 +3,7 @@
 `algo paper replay` trades on the loopback simulator, whose instruments carry filters derived
 from the data (`market.instruments`: median close of the finest series). The executor rounds its
 stop to that tick before sizing, floors the quantity to the lot step and refuses an order below
-the minimum quantity or 5 USDT (`execution.sizing.round_stop`, `to_instrument`). The combine step
+the minimum quantity or 5 USDT (`risk.sizing.round_stop`, `to_instrument`). The combine step
 does the same with the same numbers, in the shape the executor reads them (`SymbolInfo`), so the
 two paths size alike (docs/BACKTESTING.md, "Live parity").
 """

@@ -18,7 +18,8 @@ minimum quantity or notional.
 
 `entry_quantity` and `respread` are the one sizing code of the executor
 (`execution.processor`) and the portfolio backtest (`backtest.portfolio.combine`): the parity of
-the two paths rests on it.
+the two paths rests on it. It sits in `risk`, below both, because the two paths are siblings that
+may not import each other, and sizing is the risk budget turned into a quantity.
 """
 
 from __future__ import annotations
