@@ -8,7 +8,8 @@ import pytest
 
 from algotrading.backtest import BacktestConfig, FileMarketData, run_backtest
 from algotrading.backtest.result import RESULT_KEYS
-from algotrading.db.backtests import insert_run, list_runs, load_run
+from algotrading.backtest.stored import load_stored_run
+from algotrading.db.backtests import insert_run, list_runs
 from algotrading.domain.timefmt import parse_time
 from algotrading.market.datafiles import DataSet
 
@@ -18,7 +19,7 @@ def test_a_stored_run_round_trips(db: psycopg.Connection) -> None:
     config = BacktestConfig("ema_cross", symbols=("BTCUSDT", "SOLUSDT"), **span)
     result = run_backtest(config, FileMarketData(DataSet()))
     assert insert_run(db, result) == result.run_id
-    stored = load_run(db, result.run_id)
+    stored = load_stored_run(db, result.run_id)
     assert stored is not None and tuple(stored) == RESULT_KEYS
     assert (stored["strategy"], stored["symbols"], stored["interval"]) == (
         "ema_cross", ["BTCUSDT", "SOLUSDT"], "15m")  # fmt: skip
@@ -41,4 +42,4 @@ def test_a_stored_run_round_trips(db: psycopg.Connection) -> None:
         for key in ("pnl", "fees", "funding"):
             assert row[key] == pytest.approx(t[key], abs=1e-8)
     assert list_runs(db)[0].run_id == result.run_id
-    assert load_run(db, "bt-none") is None
+    assert load_stored_run(db, "bt-none") is None

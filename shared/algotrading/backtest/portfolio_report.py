@@ -26,7 +26,7 @@ from algotrading.backtest.report import (
     report_cell,
     thin_series,
 )
-from algotrading.backtest.result import plain
+from algotrading.domain.jsonsafe import plain
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.portfolio.allocation import PORTFOLIO
 

@@ -20,8 +20,9 @@ import numpy as np
 
 from algotrading.backtest.idle import IdleReason, idle_lines
 from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric, metric_text
-from algotrading.backtest.result import BacktestResult, SymbolOutcome, plain
+from algotrading.backtest.result import BacktestResult, SymbolOutcome
 from algotrading.backtest.trades import F64, I64
+from algotrading.domain.jsonsafe import plain
 from algotrading.domain.timefmt import ms_to_iso
 
 MAX_POINTS = 20_000

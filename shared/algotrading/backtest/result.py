@@ -18,6 +18,7 @@ import numpy as np
 
 from algotrading.backtest.idle import IdleReason
 from algotrading.backtest.trades import F64, I64, REASONS, Bars, WalkedTrades
+from algotrading.domain.jsonsafe import plain
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.portfolio.metrics import daily_closes
 
@@ -171,19 +172,3 @@ class BacktestResult:
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def plain(value: Any) -> Any:
-    """`value` as JSON-ready Python: numpy scalars and arrays unwrapped, NaN and infinity None
-    (JSON, and so JSONB, has neither)."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return plain(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

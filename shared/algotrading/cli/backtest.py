@@ -23,11 +23,12 @@ from algotrading.backtest.data import symbols_in_data
 from algotrading.backtest.idle import IdleReason, idle_lines
 from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric, metric_text
 from algotrading.backtest.report import write_report
+from algotrading.backtest.stored import load_stored_run
 from algotrading.cli.data import data_dir_option, open_dataset
 from algotrading.cli.market import json_option, number_columns, user_errors
 from algotrading.cli.output import print_json, print_table
 from algotrading.cli.preflight import check_database, check_outputs
-from algotrading.db.backtests import insert_run, list_runs, load_run
+from algotrading.db.backtests import insert_run, list_runs
 from algotrading.db.connection import connection
 from algotrading.domain.timefmt import ms_to_iso, parse_time
 from algotrading.errors import AppError
@@ -240,7 +241,7 @@ def _run_dict(r: Any) -> dict[str, Any]:
 def show(run_id: str, as_json: bool) -> None:
     """One stored run: its metrics and trades (JSON: the full stored result)."""
     with connection() as conn:
-        stored = load_run(conn, run_id)
+        stored = load_stored_run(conn, run_id)
     if stored is None:
         raise AppError(f"no backtest run {run_id!r}")
     if as_json:

@@ -12,21 +12,42 @@ their exit legs).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from algotrading.backtest.result import SCHEMA, BacktestResult, plain
+from algotrading.domain.jsonsafe import plain
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime, ms_to_iso, parse_time
-from algotrading.strategies.registry import STRATEGIES
 
 _TRADE_COLUMNS = (
     "run_id", "strategy", "symbol", "side", "qty", "entry_time", "entry_price", "exit_time",
     "exit_price", "pnl", "fees", "funding", "exit_reason",
 )  # fmt: skip
+
+
+class StrategyRun(Protocol):
+    """What is stored of a strategy run (`backtest.result.BacktestResult` is one); a protocol so
+    that storage never imports the backtest above it."""
+
+    run_id: str
+    strategy: str
+    symbols: tuple[str, ...]
+    start_ms: int
+    end_ms: int
+    initial_capital: float
+    params: dict[str, Any]
+    assumptions: dict[str, Any]
+
+    @property
+    def final_equity(self) -> float: ...
+
+    def stored_metrics(self) -> dict[str, Any]: ...
+
+    def trade_rows(self) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +68,7 @@ class RunSummary:
     trades: int | None
 
 
-def insert_run(conn: psycopg.Connection, result: BacktestResult, user_id: int | None = None) -> str:
+def insert_run(conn: psycopg.Connection, result: StrategyRun, user_id: int | None = None) -> str:
     """Store the run and its trades (COPY, fast for thousands); caller commits."""
     conn.execute(
         "INSERT INTO backtest_runs (id, user_id, kind, strategy, symbols, start_time, end_time,"
@@ -68,7 +89,7 @@ def insert_run(conn: psycopg.Connection, result: BacktestResult, user_id: int | 
     return result.run_id
 
 
-def _trade_values(result: BacktestResult, t: dict[str, Any]) -> tuple[Any, ...]:
+def _trade_values(result: StrategyRun, t: dict[str, Any]) -> tuple[Any, ...]:
     exit_time = None if t["exit_time"] is None else ms_to_datetime(parse_time(t["exit_time"]))
     exit_price = None if t["open"] else t["exit_price"]
     return (
@@ -99,8 +120,14 @@ def _summary(r: tuple[Any, ...]) -> RunSummary:
     )  # fmt: skip
 
 
-def load_run(conn: psycopg.Connection, run_id: str) -> dict[str, Any] | None:
-    """The stored run in the result schema (equity curve: daily closes), or None."""
+def load_run(
+    conn: psycopg.Connection, run_id: str, *, schema: str, titles: Mapping[str, str]
+) -> dict[str, Any] | None:
+    """The stored run in the result schema (equity curve: daily closes), or None.
+
+    `schema` (the result's schema name) and `titles` (strategy id -> title) come from the caller:
+    both belong to the backtest and the strategies, above storage.
+    """
     row = conn.execute(
         "SELECT id, created_at, kind, strategy, symbols, start_time, end_time, initial_capital,"
         " final_equity, params, assumptions, metrics FROM backtest_runs WHERE id = %s",
@@ -111,14 +138,13 @@ def load_run(conn: psycopg.Connection, run_id: str) -> dict[str, Any] | None:
     rid, created, kind, strategy, symbols, start, end, capital, final, params, assume, metrics = row
     daily = metrics.pop("equity_daily", {"time_ms": [], "equity": []})
     idle = metrics.pop("idle", [])
-    known = STRATEGIES.get(strategy or "")
     return {
-        "schema": SCHEMA,
+        "schema": schema,
         "run_id": rid,
         "created": _iso(created),
         "kind": kind,
         "strategy": strategy,
-        "title": None if known is None else known.title,
+        "title": titles.get(strategy or ""),
         "params": params,
         "symbols": list(symbols),
         "interval": assume.get("interval"),

@@ -9,33 +9,35 @@ file and the report. Paper (shadow) trades are not stored as trades: they never 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from algotrading.backtest.portfolio.result import PortfolioResult
-from algotrading.backtest.result import plain
+from algotrading.domain.jsonsafe import plain
 from algotrading.domain.timefmt import ms_to_datetime
-from algotrading.portfolio.metrics import daily_closes
 
 
-def stored_metrics(result: PortfolioResult) -> dict[str, Any]:
-    days, closes = daily_closes(result.times, result.equity)
-    daily = {"time_ms": days.tolist(), "equity": closes.tolist()}
-    for name, curve in result.sleeves.items():
-        daily[name] = daily_closes(result.times, curve)[1].tolist()
-    return plain({
-        **result.metrics, "sleeves": result.sleeve_metrics, "correlation": result.correlation,
-        "correlated_drawdowns": result.correlated_drawdowns,
-        "breaker_transitions": result.transitions, "decisions": result.decisions,
-        "strategies": result.strategies, "idle": [r.to_json() for r in result.idle],
-        "equity_daily": daily,
-    })  # fmt: skip
+class PortfolioRun(Protocol):
+    """What is stored of a portfolio run (`backtest.portfolio.result.PortfolioResult` is one);
+    a protocol so that storage never imports the backtest above it."""
+
+    run_id: str
+    start_ms: int
+    end_ms: int
+    initial_capital: float
+    allocation: dict[str, float]
+    assumptions: dict[str, Any]
+    trades: list[dict[str, Any]]
+
+    @property
+    def final_equity(self) -> float: ...
+
+    def stored_metrics(self) -> dict[str, Any]: ...
 
 
 def insert_portfolio_run(
-    conn: psycopg.Connection, result: PortfolioResult, user_id: int | None = None
+    conn: psycopg.Connection, result: PortfolioRun, user_id: int | None = None
 ) -> str:
     """Store the run and its live trades; the caller commits."""
     symbols = sorted({t["symbol"] for t in result.trades})
@@ -47,7 +49,7 @@ def insert_portfolio_run(
             result.run_id, user_id, symbols, ms_to_datetime(result.start_ms),
             ms_to_datetime(result.end_ms), result.initial_capital, result.final_equity,
             Jsonb(plain({"allocation": result.allocation})), Jsonb(plain(result.assumptions)),
-            Jsonb(stored_metrics(result)),
+            Jsonb(result.stored_metrics()),
         ),
     )  # fmt: skip
     with conn.cursor() as cur:

@@ -2,8 +2,9 @@
 
 Alert details, signal and order payloads and strategy state all end up in JSONB columns or in a
 webhook body; a Decimal or an enum that only fails at delivery time would lose the record, so
-every writer normalises through this one function. It lives in `domain` because the trading
-tiers build these payloads and the storage adapter writes them: both sides need it.
+every writer normalises through `json_safe`. `plain` does the same for numeric results (numpy
+values unwrapped, NaN and infinity None) of the backtests. Both live in `domain` because the
+tiers above build these payloads and the storage adapter writes them: both sides need them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+
+import numpy as np
 
 
 def json_safe(value: Any) -> Any:
@@ -30,3 +33,19 @@ def json_safe(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def plain(value: Any) -> Any:
+    """`value` as JSON-ready Python: numpy scalars and arrays unwrapped, NaN and infinity None
+    (JSON, and so JSONB, has neither)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

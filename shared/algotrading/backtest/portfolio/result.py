@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from algotrading.backtest.idle import IdleReason
-from algotrading.backtest.result import plain
+from algotrading.domain.jsonsafe import plain
 from algotrading.domain.timefmt import ms_to_iso
+from algotrading.portfolio.metrics import daily_closes
 
 SCHEMA = "algotrading.backtest.portfolio/1"
 
@@ -47,6 +48,22 @@ class PortfolioResult:
     @property
     def final_equity(self) -> float:
         return float(self.equity[-1])
+
+    def stored_metrics(self) -> dict[str, Any]:
+        """What the database keeps of the run beside its columns: the portfolio metrics with each
+        sleeve's, the correlations, transitions, decisions, strategies, idle reasons and the daily
+        closes of the portfolio and sleeve curves (the 15-minute curves stay in the file)."""
+        days, closes = daily_closes(self.times, self.equity)
+        daily = {"time_ms": days.tolist(), "equity": closes.tolist()}
+        for name, curve in self.sleeves.items():
+            daily[name] = daily_closes(self.times, curve)[1].tolist()
+        return plain({
+            **self.metrics, "sleeves": self.sleeve_metrics, "correlation": self.correlation,
+            "correlated_drawdowns": self.correlated_drawdowns,
+            "breaker_transitions": self.transitions, "decisions": self.decisions,
+            "strategies": self.strategies, "idle": [r.to_json() for r in self.idle],
+            "equity_daily": daily,
+        })  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         trades = [_iso_trade(t) for t in self.trades]
