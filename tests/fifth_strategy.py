@@ -58,6 +58,7 @@ class UpCloseStrategy(PerSymbolStrategy[StrategyParams]):
         b = FrameBuilder(history.symbol, H4, candles.start_ms + H4.ms)
         b.condition("close>previous", up, b.long_entry)
         b.condition("close<previous", down, b.long_exit)
+        b.condition("long only", np.zeros(len(close), dtype=bool), b.short_entry)
         b.value("close", close)
         settled = np.arange(1, len(close) + 1) >= 2
         return b.build(stop_distance=STOP_FRACTION * close, settled=settled)
