@@ -18,6 +18,7 @@ from algotrading.notify import notifier_from_settings
 from algotrading.portfolio.allocation import check_strategy
 from algotrading.portfolio.breakers import Override
 from algotrading.settings import get_settings
+from algotrading.strategies.registry import sleeve_ids
 
 account_option = click.option(
     "--account", "account_id", type=int, required=True, help="Trading account id."
@@ -72,7 +73,7 @@ def resume(name: str, account_id: int, note: str | None) -> None:
 def _override(name: str, account_id: int, override: Override, note: str | None) -> None:
     from algotrading.execution.controls import override_strategy
 
-    strategy = check_strategy(name.strip().lower())
+    strategy = check_strategy(name.strip().lower(), sleeve_ids())
     settings = get_settings()
     thresholds = thresholds_from_settings(settings)
     with connection(settings, autocommit=True) as conn:

@@ -34,6 +34,7 @@ from algotrading.portfolio.breakers import (
     statuses,
     transition_alert,
 )
+from algotrading.strategies.registry import sleeve_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ def override_strategy(
 ) -> list[Transition]:
     """Apply `force_pause` / `force_resume` to a strategy (not the portfolio); returns the
     transition (none when it was already in force)."""
-    check_strategy(strategy)
+    check_strategy(strategy, sleeve_ids())
     if strategy == PORTFOLIO:
         raise ValueError("the portfolio is not a strategy")
     now = now_ms if now_ms is not None else time.time_ns() // 1_000_000

@@ -6,11 +6,11 @@ that exists (docs/exchange.md). Format, at most 36 characters of `[A-Za-z0-9_-]`
 
     <strategy code><intent code>-<32 hex characters>
 
-e.g. `SEL-3f2a...`: a readable prefix for people reading the exchange's order list (strategy:
-T trend, S scalper, C carry, M momentum; intent: EL/ES entry long/short, X exit, P partial exit,
-R a partial take-profit resting at the exchange, H closed by a portfolio halt) and the first 128
-bits of SHA-256 over `account|strategy|symbol|intent|close_ms`. 128 bits make a collision
-between two different causes practically impossible; the account is in the hash, so two
+e.g. `SEL-3f2a...`: a readable prefix for people reading the exchange's order list (strategy: its
+profile's `order_code`: T trend, S scalper, C carry, M momentum; intent: EL/ES entry long/short, X
+exit, P partial exit, R a partial take-profit resting at the exchange, H closed by a portfolio halt)
+and the first 128 bits of SHA-256 over `account|strategy|symbol|intent|close_ms`. 128 bits make a
+collision between two different causes practically impossible; the account is in the hash, so two
 accounts never share an id.
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 
 from algotrading.exchange.types import ORDER_LINK_ID
+from algotrading.strategies.registry import order_codes
 
-STRATEGY_CODES = {"trend": "T", "scalper": "S", "carry": "C", "momentum": "M"}
 INTENT_CODES = {
     "entry_long": "EL",
     "entry_short": "ES",
@@ -35,7 +35,7 @@ def order_link_id(account_id: int, strategy: str, symbol: str, intent: str, clos
     """The link id of the order `intent` of `strategy` on `symbol` caused by the bar closing at
     `close_ms` in account `account_id`."""
     try:
-        prefix = STRATEGY_CODES[strategy] + INTENT_CODES[intent]
+        prefix = order_codes()[strategy] + INTENT_CODES[intent]
     except KeyError:
         raise ValueError(f"no order id for strategy {strategy!r} and intent {intent!r}") from None
     if account_id <= 0 or close_ms <= 0 or not symbol:
@@ -48,4 +48,4 @@ def order_link_id(account_id: int, strategy: str, symbol: str, intent: str, clos
 
 def link_prefix(strategy: str, intent: str) -> str:
     """The readable start of every link id of `intent` by `strategy` (to recognise its rows)."""
-    return f"{STRATEGY_CODES[strategy]}{INTENT_CODES[intent]}-"
+    return f"{order_codes()[strategy]}{INTENT_CODES[intent]}-"

@@ -24,10 +24,9 @@ from algotrading.execution.processor import decide
 from algotrading.execution.reconcile import reconcile
 from algotrading.execution.schedule import due
 from algotrading.execution.universe import wanted_symbols
-from algotrading.market.scan import SCANNED
-from algotrading.portfolio.allocation import STRATEGY_IDS
 from algotrading.risk.sizing import dec
 from algotrading.strategies.base import MarketHistory, SignalFrame, Sizing, Strategy
+from algotrading.strategies.registry import profile_of, sleeve_ids
 
 JOB = "evaluate"
 
@@ -46,7 +45,7 @@ def run(ctx: Ctx) -> dict[str, object]:
         _collect(ctx)
         return ctx.report.as_dict()
     ctx.breakers = breaker_statuses(ctx.conn, ctx.account_id)
-    pairs = [(s, ctx.strategies[s].entry_interval) for s in STRATEGY_IDS]
+    pairs = [(s, ctx.strategies[s].entry_interval) for s in sleeve_ids()]
     scheduled = due(pairs, ctx.close_ms)
     ctx.report.strategies = scheduled
     if scheduled:
@@ -85,13 +84,12 @@ def _strategy(ctx: Ctx, strategy: Strategy, active: set[str]) -> None:
     wanted = []  # a disabled strategy only manages what it holds
     if config.enabled:
         wanted = wanted_symbols(ctx.market, strategy, config, sorted(active), ctx.close_ms)
-    if config.enabled and not config.symbols and strategy.id in SCANNED:
+    if config.enabled and not config.symbols and profile_of(strategy.id).universe is not None:
         ctx.report.universe[strategy.id] = wanted
     missing = [s for s in wanted if s not in active]
     if missing:
         ctx.report.skipped_symbols[strategy.id] = missing
-    benchmark = getattr(strategy.params, "benchmark", None)  # momentum's bull filter needs it
-    context = [benchmark] if isinstance(benchmark, str) else []
+    context = strategy.context_symbols()  # e.g. momentum's benchmark for its bull filter
     symbols = [s for s in dict.fromkeys([*wanted, *held, *context]) if s in active]
     histories = _histories(ctx, strategy, symbols)
     since = ctx.close_ms - EXTRA_BARS * strategy.entry_interval.ms  # the rows manage may read

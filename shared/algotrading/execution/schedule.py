@@ -2,9 +2,10 @@
 
 Every evaluation happens at a 15-minute close (the finest entry timeframe). A strategy runs when
 its entry timeframe closes then: scalper at every 15m close, carry at every 1h close, trend at
-every 4h close, all on the UTC grid. Momentum rebalances weekly: it runs only at the daily close
-of Monday 00:00 UTC (its frame only has entries and exits on those rows anyway, and between
-rebalances its positions are protected by their exchange-side stops). A strategy that runs also
+every 4h close, all on the UTC grid. A strategy whose profile's cadence is weekly (momentum)
+rebalances weekly: it runs only at the daily close of Monday 00:00 UTC (its frame only has
+entries and exits on those rows anyway, and between rebalances its positions are protected by
+their exchange-side stops). A strategy that runs also
 steps its open positions through every entry bar closed since their last step, so a missed
 evaluation is caught up at the next one.
 """
@@ -16,9 +17,10 @@ from datetime import UTC, datetime
 
 from algotrading.domain.intervals import Interval
 from algotrading.errors import AppError
+from algotrading.strategies.profile import Cadence
+from algotrading.strategies.registry import profile_of
 
 EVALUATION_INTERVAL = Interval.M15
-WEEKLY_STRATEGIES = frozenset({"momentum"})
 
 
 class BadCloseTime(AppError, ValueError):
@@ -44,7 +46,7 @@ def is_due(strategy: str, entry_interval: Interval, close_ms: int) -> bool:
     """Whether `strategy` (entry timeframe `entry_interval`) runs at `close_ms`."""
     if close_ms % entry_interval.ms:
         return False
-    if strategy in WEEKLY_STRATEGIES:
+    if profile_of(strategy).cadence is Cadence.WEEKLY:
         return is_monday_midnight(close_ms)
     return True
 

@@ -24,7 +24,7 @@ import psycopg
 from algotrading.db.accounts import get_account, load_credentials
 from algotrading.db.connection import connect, database_url, schema_ready
 from algotrading.db.portfolio_config import load_portfolio_config
-from algotrading.db.strategy_configs import load_strategy_configs
+from algotrading.db.strategy_configs import StrategyConfig, load_strategy_configs
 from algotrading.errors import AppError
 from algotrading.exchange.factory import open_bybit
 from algotrading.exchange.port import ExchangeService
@@ -37,7 +37,7 @@ from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.notify import notifier_from_settings
 from algotrading.notify.base import Notifier
 from algotrading.settings import Settings, get_settings
-from algotrading.strategies.registry import get_strategy
+from algotrading.strategies.registry import get_strategy, sleeve_ids
 
 SNAPSHOT_STEP_MS = 5 * 60_000
 
@@ -149,7 +149,8 @@ def _context(
     if not account.is_active:
         raise AccountInactive(f"trading account {account_id} is not active")
     config = load_portfolio_config(conn, account_id)
-    configs = load_strategy_configs(conn, account_id)
+    stored = load_strategy_configs(conn, account_id)  # a strategy without a row: its defaults
+    configs = {s: stored.get(s, StrategyConfig(s)) for s in sleeve_ids()}
     strategies = {s: get_strategy(s, c.params) for s, c in configs.items()}
     exchange = rt.exchange
     if exchange is None:

@@ -1,11 +1,12 @@
 """The symbols a strategy trades at a close: the account's explicit list, or the scan.
 
 `account_strategy_configs.symbols` set: exactly those (an account's explicit choice). Otherwise
-momentum and carry trade a scanned universe (`market.scan`), fed from the exchange: the trading
+a strategy whose profile names a scan (momentum, carry) trades that scanned universe
+(`market.scan`), fed from the exchange: the trading
 USDT perpetuals (instruments), each one's daily candles closed by the scan time, and for carry
 the liquid symbols' funding settlements. A scan is taken once per scan time (momentum weekly at
 its Monday 00:00 UTC rebalance, carry daily at 00:00 UTC) and kept in `MarketData.scans`, so the
-evaluations in between reuse it; trend and the scalper keep their default lists.
+evaluations in between reuse it; the others (trend, the scalper) keep their default lists.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from algotrading.market.candles import closed_only
 from algotrading.market.scan import (
     FUNDING_DAYS,
     FUNDING_LAG_MS,
-    SCANNED,
+    Scan,
     carry_candidates,
     carry_universe,
     momentum_universe,
     scan_time,
 )
-from algotrading.market.universe import UniverseConfig
 from algotrading.strategies.base import Strategy
+from algotrading.strategies.registry import profile_of
 
 D1 = Interval.D1
 FUNDING_PAGE = 200
@@ -43,23 +44,14 @@ def wanted_symbols(
     """The strategy's symbols at `close_ms` (module docstring)."""
     if config.symbols:
         return list(config.symbols)
-    if strategy.id not in SCANNED:
+    if profile_of(strategy.id).universe is None:
         return list(strategy.default_symbols)
     return scanned(market, strategy, active, close_ms)
 
 
-def scan_config(strategy: Strategy) -> UniverseConfig:
-    """The liquidity rules of the strategy's scan (its parameters)."""
-    p = strategy.params
-    return UniverseConfig(
-        min_avg_turnover=p.min_avg_turnover, size=getattr(p, "universe_size", 30),
-        turnover_days=p.turnover_days, benchmark=getattr(p, "benchmark", "BTCUSDT"),
-    )  # fmt: skip
-
-
 def scanned(market: MarketData, strategy: Strategy, active: list[str], close_ms: int) -> list[str]:
     """The scan in force at `close_ms`, taken on first use and kept for its scan time."""
-    at = scan_time(strategy.id, close_ms)
+    at = scan_time(_scan_of(strategy), close_ms)
     key = (strategy.id, at, strategy.params.model_dump_json())
     if key not in market.scans:
         market.scans = {k: v for k, v in market.scans.items() if k[0] != strategy.id}
@@ -68,13 +60,20 @@ def scanned(market: MarketData, strategy: Strategy, active: list[str], close_ms:
 
 
 def _scan(market: MarketData, strategy: Strategy, active: list[str], at: int) -> list[str]:
-    cfg = scan_config(strategy)
+    cfg = strategy.universe_config
     fetched = {s: _daily(market, s, at, cfg.history_days) for s in active}
     daily = {s: c for s, c in fetched.items() if c is not None and len(c)}
-    if strategy.id == "momentum":
+    if _scan_of(strategy) is Scan.TURNOVER:
         return momentum_universe(daily, at, cfg)
     funding = {s: _funding(market, s, at) for s in carry_candidates(daily, at, cfg)}
-    return carry_universe(funding, at, strategy.params.universe_size)
+    return carry_universe(funding, at, cfg.size)
+
+
+def _scan_of(strategy: Strategy) -> Scan:
+    scan = profile_of(strategy.id).universe
+    if scan is None:
+        raise ValueError(f"{strategy.id} has no scanned universe")
+    return scan
 
 
 def _daily(market: MarketData, symbol: str, at: int, days: int) -> Candles | None:

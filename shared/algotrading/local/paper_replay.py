@@ -49,8 +49,9 @@ from algotrading.local.bybit_sim import (
     SimConfig,
 )
 from algotrading.market.datafiles import DataSet
-from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, check_strategy
+from algotrading.portfolio.allocation import PORTFOLIO, check_strategy
 from algotrading.settings import Settings
+from algotrading.strategies.registry import sleeve_ids
 
 REPLAY_USER = "paper-replay@localhost"
 
@@ -85,7 +86,7 @@ def check(config: ReplayConfig) -> None:
     if config.capital <= 0:
         raise ReplayError(f"--capital must be positive, got {config.capital}")
     for strategy, spec in config.strategies.items():
-        check_strategy(strategy)
+        check_strategy(strategy, sleeve_ids())
         if not isinstance(spec, Mapping):
             raise ReplayError(f"strategy config of {strategy} must be an object")
     check_span(config)
@@ -211,7 +212,7 @@ def _report(
 ) -> dict[str, Any]:
     evaluations = list_evaluations(conn, account_id, "evaluate")
     snapshots = []
-    for scope in (PORTFOLIO, *STRATEGY_IDS):
+    for scope in (PORTFOLIO, *sleeve_ids()):
         snapshots += [_snapshot_row(r) for r in load_snapshots(conn, account_id, scope)]
     portfolio = [s for s in snapshots if s["scope"] == PORTFOLIO]
     return json_safe(

@@ -13,12 +13,15 @@ of history, 14-day average turnover above the threshold, the most traded first).
 
 These are pure functions of candles and settlements: the executor feeds them from the exchange
 (`execution.universe`) and the portfolio backtest from its data set
-(`backtest.portfolio.universes`), so both trade the same symbols at the same closes.
+(`backtest.portfolio.universes`), so both trade the same symbols at the same closes. A strategy
+names the scan it trades in its profile (`strategies.profile.StrategyProfile.universe`); this
+module knows the scans, never the strategies.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 
 import numpy as np
 
@@ -33,17 +36,25 @@ FUNDING_DAYS = 7
 """The funding window of the carry scan: the week its 7-day-mean rule reads."""
 FUNDING_LAG_MS = 5 * MINUTE_MS
 """Settlements must be this old at the scan (carry's own `data_lag_minutes` default)."""
-SCANNED = ("momentum", "carry")
-"""The strategies whose symbols are scanned unless an account lists them explicitly."""
 
 
-def scan_time(strategy_id: str, close_ms: int) -> int:
-    """The scan in force at `close_ms`: momentum's last Monday 00:00 UTC, carry's last 00:00."""
-    if strategy_id == "momentum":
+class Scan(StrEnum):
+    """A scanned universe: which rule picks the symbols, and so when the scan is taken."""
+
+    TURNOVER = "turnover"
+    """The most traded liquid symbols, scanned weekly at Monday 00:00 UTC (momentum's)."""
+    FUNDING = "funding"
+    """The liquid symbols with the most extreme funding, scanned daily at 00:00 UTC (carry's)."""
+
+
+def scan_time(scan: Scan, close_ms: int) -> int:
+    """The scan in force at `close_ms`: the last Monday 00:00 UTC for a turnover scan, the last
+    00:00 UTC for a funding scan."""
+    if scan is Scan.TURNOVER:
         return close_ms - (close_ms - WEEK_ANCHOR_MS) % WEEK_MS
-    if strategy_id == "carry":
+    if scan is Scan.FUNDING:
         return close_ms - close_ms % DAY_MS
-    raise ValueError(f"{strategy_id} has no scanned universe")
+    raise ValueError(f"{scan!r} is not a scanned universe")
 
 
 def liquid_symbols(daily: Mapping[str, Candles], as_of_ms: int, cfg: UniverseConfig) -> list[str]:

@@ -19,12 +19,15 @@ from algotrading.errors import AppError
 from algotrading.portfolio.money import HUNDRED, ZERO, Number, to_decimal
 
 STRATEGY_IDS: tuple[str, ...] = ("trend", "scalper", "carry", "momentum")
-"""The strategies a sleeve can belong to; scope names in portfolio_state and snapshots."""
+"""The four sleeves as the database layer checks them until it is handed the ids from above.
+Every other caller reads `strategies.registry.sleeve_ids()` (the strategies declare themselves
+there; this module sits beside `strategies` and does not import it) and passes `known`
+explicitly; a test keeps this copy equal to the registry."""
 
 PORTFOLIO = "portfolio"
 """The scope name of the whole account (never a strategy id)."""
 
-DEFAULT_ALLOCATION_PCT: Mapping[str, Decimal] = {
+DEFAULT_ALLOCATION_PCT: Mapping[str, Decimal] = {  # the database layer's copy, as STRATEGY_IDS
     "trend": Decimal(30),
     "scalper": Decimal(20),
     "carry": Decimal(20),

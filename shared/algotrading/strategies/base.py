@@ -24,6 +24,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -35,7 +36,9 @@ from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles, FundingHistory, OpenInterestSeries
 from algotrading.market.funding import check_interval_hours
 from algotrading.market.resample import bucket_origin
+from algotrading.market.universe import UniverseConfig
 from algotrading.strategies.params import StrategyConfigError, StrategyParams
+from algotrading.strategies.profile import StrategyProfile
 from algotrading.strategies.window import Window, windowed_frames
 
 I64 = npt.NDArray[np.int64]
@@ -305,8 +308,11 @@ class Strategy(ABC, Generic[P]):
     timeframes: ClassVar[tuple[Interval, ...]]
     """Entry timeframe first, then the filters' timeframes."""
     default_symbols: ClassVar[tuple[str, ...]]
-    default_allocation_pct: ClassVar[float]
-    """The reference split (30/20/20/30), for display; the portfolio module owns allocation."""
+    default_allocation_pct: ClassVar[Decimal]
+    """The strategy's share of the account in the default allocation table (30/20/20/30 for
+    trend, scalper, carry, momentum); an account overrides it in its own table."""
+    profile: ClassVar[StrategyProfile | None] = None
+    """How the strategy trades a sleeve (`strategies.profile`); None: never traded live."""
     params_type: ClassVar[type[StrategyParams]]
     windowed: ClassVar[bool] = True
     """False only for a reference strategy compared with outside libraries on whole histories."""
@@ -332,6 +338,17 @@ class Strategy(ABC, Generic[P]):
     def warmup_bars(self) -> Mapping[Interval, int]:
         """Closed candles per timeframe before a row is settled: the indicators' `min_history`
         at the window tolerance (1 % of a recursive seed left), the shortest window."""
+
+    def context_symbols(self) -> tuple[str, ...]:
+        """Symbols whose history the rules read besides those traded (a benchmark): the executor
+        fetches them with the traded ones. None by default."""
+        return ()
+
+    @property
+    def universe_config(self) -> UniverseConfig:
+        """The liquidity rules of the strategy's scan (`market.scan`); only a strategy whose
+        profile names a scanned universe has one."""
+        raise ValueError(f"{self.id} has no scanned universe")
 
     @property
     def funding_history_ms(self) -> int:

@@ -8,6 +8,7 @@ docs/STRATEGIES.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Self
 
 import numpy as np
@@ -15,6 +16,8 @@ from pydantic import Field, model_validator
 
 from algotrading.domain.intervals import DAY_MS, HOUR_MS, MINUTE_MS, Interval
 from algotrading.indicators import atr, get_indicator, rsi
+from algotrading.market.scan import Scan
+from algotrading.market.universe import UniverseConfig
 from algotrading.strategies.align import close_times
 from algotrading.strategies.base import (
     MarketHistory,
@@ -29,6 +32,7 @@ from algotrading.strategies.funding_view import (
     open_interest_change_pct,
 )
 from algotrading.strategies.params import StrategyParams
+from algotrading.strategies.profile import StrategyProfile
 from algotrading.strategies.window import WINDOW_TOLERANCE, warmup
 
 H1 = Interval.H1
@@ -75,8 +79,17 @@ class CarryStrategy(PerSymbolStrategy[CarryParams]):
         "AVAXUSDT", "LINKUSDT", "SUIUSDT", "LTCUSDT", "DOTUSDT", "NEARUSDT", "AAVEUSDT",
         "APTUSDT", "ARBUSDT", "OPUSDT", "WLDUSDT", "1000PEPEUSDT", "ENAUSDT",
     )  # fmt: skip
-    default_allocation_pct = 20.0
+    default_allocation_pct = Decimal(20)
+    profile = StrategyProfile(order_code="C", universe=Scan.FUNDING)
     params_type = CarryParams
+
+    @property
+    def universe_config(self) -> UniverseConfig:
+        """The liquid candidates of the funding scan, of which `universe_size` are kept."""
+        p = self.params
+        return UniverseConfig(
+            min_avg_turnover=p.min_avg_turnover, size=p.universe_size, turnover_days=p.turnover_days
+        )
 
     @property
     def warmup_bars(self) -> Mapping[Interval, int]:

@@ -14,6 +14,7 @@ fixed timeframes, so the same rule can be compared on any timeframe the data has
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Literal, Self
 
 import numpy as np
@@ -58,7 +59,7 @@ class EmaCrossStrategy(PerSymbolStrategy[EmaCrossParams]):
     timeframes = (Interval.M15,)
     """The default; each instance uses its `interval` parameter (set in __init__)."""
     default_symbols = ("BTCUSDT",)
-    default_allocation_pct = 0.0
+    default_allocation_pct = Decimal(0)
     params_type = EmaCrossParams
 
     def __init__(self, params: EmaCrossParams | None = None) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 from pydantic import Field
@@ -23,6 +24,7 @@ from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles
 from algotrading.indicators import atr, ema, get_indicator
 from algotrading.market.resample import WEEK_ANCHOR_MS
+from algotrading.market.scan import Scan
 from algotrading.market.universe import RankedSymbol, UniverseConfig, rank_universe
 from algotrading.strategies.align import close_times
 from algotrading.strategies.base import (
@@ -35,6 +37,7 @@ from algotrading.strategies.base import (
 )
 from algotrading.strategies.build import F64, FrameBuilder
 from algotrading.strategies.params import StrategyParams
+from algotrading.strategies.profile import Cadence, StrategyProfile
 from algotrading.strategies.window import WINDOW_TOLERANCE, warmup
 
 D1, W1 = Interval.D1, Interval.W1
@@ -87,7 +90,8 @@ class MomentumStrategy(Strategy[MomentumParams]):
         "ENAUSDT", "ONDOUSDT", "TONUSDT", "1000PEPEUSDT", "SHIB1000USDT", "RENDERUSDT",
         "ALGOUSDT", "VETUSDT", "ZECUSDT",
     )  # fmt: skip
-    default_allocation_pct = 30.0
+    default_allocation_pct = Decimal(30)
+    profile = StrategyProfile(order_code="M", cadence=Cadence.WEEKLY, universe=Scan.TURNOVER)
     params_type = MomentumParams
 
     @property
@@ -99,6 +103,10 @@ class MomentumStrategy(Strategy[MomentumParams]):
             turnover_days=p.turnover_days,
             benchmark=p.benchmark,
         )
+
+    def context_symbols(self) -> tuple[str, ...]:
+        """The benchmark: its daily close against its EMA is the bull filter."""
+        return (self.params.benchmark,)
 
     @property
     def warmup_bars(self) -> Mapping[Interval, int]:

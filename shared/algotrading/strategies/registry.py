@@ -1,5 +1,10 @@
-"""The strategies by id, built with an account's parameter overrides: the portfolio's four and
-the reference `ema_cross`, which has no sleeve (`portfolio.allocation`) and so never trades live.
+"""The one list of strategies, by id, built with an account's parameter overrides: the
+portfolio's four and the reference `ema_cross`, which has no profile and so never trades live.
+
+Everything outside `strategies/` that needs to know which strategies exist or how one is run
+(order-id code, cadence, scanned or fixed universe, benchmarks, default allocation) asks here,
+so a new strategy is registered once, in `STRATEGIES` below (docs/STRATEGIES.md). `register`
+and `unregister` exist for tests that prove exactly that with a strategy of their own.
 
 `account_strategy_configs` stores per-account overrides as JSON under the strategy id; the
 executor, the backtest, the API and the CLI all come through `get_strategy`, so an unknown id or a
@@ -9,6 +14,7 @@ bad override fails the same way everywhere, before anything is computed or writt
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -17,18 +23,56 @@ from algotrading.strategies.carry import CarryStrategy
 from algotrading.strategies.ema_cross import EmaCrossStrategy
 from algotrading.strategies.momentum import MomentumStrategy
 from algotrading.strategies.params import StrategyConfigError
+from algotrading.strategies.profile import StrategyProfile
 from algotrading.strategies.scalper import ScalperStrategy
 from algotrading.strategies.trend import TrendStrategy
 
-STRATEGIES: Mapping[str, type[Strategy[Any]]] = MappingProxyType(
-    {
-        TrendStrategy.id: TrendStrategy,
-        ScalperStrategy.id: ScalperStrategy,
-        CarryStrategy.id: CarryStrategy,
-        MomentumStrategy.id: MomentumStrategy,
-        EmaCrossStrategy.id: EmaCrossStrategy,
-    }
-)
+_REGISTERED: dict[str, type[Strategy[Any]]] = {
+    cls.id: cls
+    for cls in (TrendStrategy, ScalperStrategy, CarryStrategy, MomentumStrategy, EmaCrossStrategy)
+}
+STRATEGIES: Mapping[str, type[Strategy[Any]]] = MappingProxyType(_REGISTERED)
+"""Id -> class, in registration order: the order of sleeves in allocation tables and reports."""
+
+
+def register(cls: type[Strategy[Any]]) -> None:
+    """Add a strategy; a taken id or a taken order code is refused (order ids must stay unique)."""
+    if cls.id in _REGISTERED:
+        raise StrategyConfigError(f"strategy id {cls.id!r} is registered already")
+    code = cls.profile.order_code if cls.profile is not None else None
+    if code is not None and code in order_codes().values():
+        raise StrategyConfigError(f"{cls.id}: order code {code!r} is used by another strategy")
+    _REGISTERED[cls.id] = cls
+
+
+def unregister(strategy_id: str) -> None:
+    """Remove a strategy added by `register` (the built-in ones stay)."""
+    _REGISTERED.pop(strategy_id, None)
+
+
+def sleeve_ids() -> tuple[str, ...]:
+    """The strategies that trade a sleeve (those with a profile), in registration order."""
+    return tuple(s for s, cls in _REGISTERED.items() if cls.profile is not None)
+
+
+def profile_of(strategy_id: str) -> StrategyProfile:
+    """The profile of a sleeve strategy; `StrategyConfigError` for any other id."""
+    cls = _REGISTERED.get(strategy_id)
+    if cls is None or cls.profile is None:
+        raise StrategyConfigError(
+            f"{strategy_id!r} does not trade a sleeve; known: {', '.join(sleeve_ids())}"
+        )
+    return cls.profile
+
+
+def order_codes() -> dict[str, str]:
+    """Sleeve strategy id -> the one-letter code its order link ids start with."""
+    return {s: profile_of(s).order_code for s in sleeve_ids()}
+
+
+def default_allocation_pct() -> dict[str, Decimal]:
+    """Sleeve strategy id -> its share in the default allocation table, in percent."""
+    return {s: Decimal(_REGISTERED[s].default_allocation_pct) for s in sleeve_ids()}
 
 
 def get_strategy(name: str, overrides: Mapping[str, Any] | None = None) -> Strategy[Any]:

@@ -8,6 +8,7 @@ Rules and the reasons for each reading: docs/STRATEGIES.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Self
 
 import numpy as np
@@ -43,6 +44,7 @@ from algotrading.strategies.build import (
     within_bars,
 )
 from algotrading.strategies.params import StrategyParams
+from algotrading.strategies.profile import StrategyProfile
 from algotrading.strategies.window import WINDOW_TOLERANCE, warmup
 
 M15, H1 = Interval.M15, Interval.H1
@@ -97,7 +99,8 @@ class ScalperStrategy(PerSymbolStrategy[ScalperParams]):
     title = "Mean-reversion scalper"
     timeframes = (M15, H1)
     default_symbols = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "AVAXUSDT", "BNBUSDT")
-    default_allocation_pct = 20.0
+    default_allocation_pct = Decimal(20)
+    profile = StrategyProfile(order_code="S")
     params_type = ScalperParams
 
     @property

@@ -7,6 +7,7 @@ run instead of capping it. Rules and the reasons for each reading: docs/STRATEGI
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Literal, Self
 
 import numpy as np
@@ -25,6 +26,7 @@ from algotrading.strategies.base import (
 )
 from algotrading.strategies.build import FrameBuilder, between, crossed_above, crossed_below
 from algotrading.strategies.params import StrategyParams
+from algotrading.strategies.profile import StrategyProfile
 from algotrading.strategies.window import WINDOW_TOLERANCE, warmup
 
 H4, D1 = Interval.H4, Interval.D1
@@ -76,7 +78,8 @@ class TrendStrategy(PerSymbolStrategy[TrendParams]):
         "BTCUSDT", "ETHUSDT", "SOLUSDT", "AVAXUSDT", "LINKUSDT", "DOTUSDT",
         "ADAUSDT", "POLUSDT", "NEARUSDT", "INJUSDT", "SUIUSDT", "RENDERUSDT",
     )  # fmt: skip
-    default_allocation_pct = 30.0
+    default_allocation_pct = Decimal(30)
+    profile = StrategyProfile(order_code="T")
     params_type = TrendParams
 
     @property

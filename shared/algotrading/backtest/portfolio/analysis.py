@@ -19,8 +19,8 @@ from algotrading.backtest.idle import IdleReason
 from algotrading.backtest.metrics import Ledger, curve_metrics
 from algotrading.domain.intervals import DAY_MS
 from algotrading.domain.timefmt import ms_to_iso
-from algotrading.portfolio.allocation import STRATEGY_IDS
 from algotrading.portfolio.metrics import daily_returns
+from algotrading.strategies.registry import sleeve_ids
 
 DRAWDOWN_EPS = 1e-9
 """Below the peak by more than this (relative) counts as in drawdown (float noise does not)."""
@@ -110,7 +110,7 @@ def strategy_summary(
     position); `idle` (no symbol without an idle reason); else `no_trades` (it had entries, and
     none was taken live: refused by the risk rules, or taken on paper only)."""
     out: dict[str, dict[str, Any]] = {}
-    for s in STRATEGY_IDS:
+    for s in sleeve_ids():
         mine = [r for r in idle if r.strategy == s]
         live = [t for t in trades if t["strategy"] == s and not t["shadow"]]
         out[s] = {

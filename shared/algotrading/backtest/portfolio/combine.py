@@ -35,11 +35,12 @@ import numpy as np
 
 from algotrading.backtest.portfolio.blobs import BlobStore
 from algotrading.backtest.portfolio.book import Candidate, Position, Sleeve, book_until, ledger_at
+from algotrading.backtest.portfolio.config import default_allocation
 from algotrading.backtest.portfolio.pricing import price_position
 from algotrading.backtest.portfolio.units import UnitResult
 from algotrading.domain.intervals import Interval
 from algotrading.exchange.types import SymbolInfo
-from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, AllocationTable
+from algotrading.portfolio.allocation import PORTFOLIO, AllocationTable
 from algotrading.portfolio.breakers import BreakerState, BreakerThresholds, evaluate
 from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
 from algotrading.risk.sizing import (
@@ -52,7 +53,7 @@ from algotrading.risk.sizing import (
     to_instrument,
 )
 from algotrading.strategies.base import Sizing
-from algotrading.strategies.registry import get_strategy
+from algotrading.strategies.registry import get_strategy, sleeve_ids
 
 GRID_MS = Interval("15m").ms
 
@@ -94,7 +95,8 @@ def load_candidates(
 ) -> list[Candidate]:
     """Every candidate of every unit, by (signal time, strategy order, symbol order)."""
     out = []
-    order = sorted(results, key=lambda r: (STRATEGY_IDS.index(r.strategy), r.unit_id))
+    sleeves = sleeve_ids()
+    order = sorted(results, key=lambda r: (sleeves.index(r.strategy), r.unit_id))
     position = 0
     for result in order:
         leverage = get_strategy(result.strategy, params.get(result.strategy)).policy.leverage
@@ -102,7 +104,7 @@ def load_candidates(
             position += 1
             trades, legs = blobs.get(keys["trades"]), blobs.get(keys["legs"])
             flows, marks = blobs.get(keys["funding"]), blobs.get(keys["marks"])
-            rank = (STRATEGY_IDS.index(result.strategy), position)
+            rank = (sleeves.index(result.strategy), position)
             for k in range(len(trades)):
                 out.append(Candidate(result.strategy, symbol, rank, trades[k],
                                      legs[legs[:, 0] == k], flows[flows[:, 0] == k], marks,
@@ -119,14 +121,17 @@ def combine(
     fee_rate: float,
     params: dict[str, dict[str, Any]],
     infos: Mapping[str, SymbolInfo] | None = None,
+    allocation: AllocationTable | None = None,
 ) -> Combined:
     """Run the sleeves over the grid (module docstring); `infos`: the symbols' instrument
-    filters (`backtest.portfolio.instruments`), none: quantities, stops and fills unrounded."""
-    sleeves = {s: Sleeve() for s in STRATEGY_IDS}
-    state = _State(capital, AllocationTable.default(), RiskLimits(fee_rate=dec(fee_rate)),
+    filters (`backtest.portfolio.instruments`), none: quantities, stops and fills unrounded;
+    `allocation`: the sleeves' shares (None: the registered strategies' defaults)."""
+    table = allocation if allocation is not None else default_allocation()
+    sleeves = {s: Sleeve() for s in table.strategies}
+    state = _State(capital, table, RiskLimits(fee_rate=dec(fee_rate)),
                    BreakerThresholds(), dec(fee_rate), sleeves, infos=infos or {})  # fmt: skip
     times = np.arange(start_ms, end_ms + 1, GRID_MS, dtype=np.int64)
-    curves = np.empty((len(times), 1 + len(STRATEGY_IDS)))
+    curves = np.empty((len(times), 1 + len(sleeves)))
     k = 0
     for i, now in enumerate(times.tolist()):
         _book(state, now)
@@ -142,8 +147,8 @@ def combine(
         state.baskets.clear()
         curves[i] = _snapshot(state, now)
     trades = [p.trade_row() for p in sorted(state.done + state.open, key=_trade_key)]
-    sleeves = {s: curves[:, j + 1] for j, s in enumerate(STRATEGY_IDS)}
-    return Combined(times, curves[:, 0], sleeves, trades, state.transitions, state.decisions)
+    curve_of = {s: curves[:, j + 1] for j, s in enumerate(sleeves)}
+    return Combined(times, curves[:, 0], curve_of, trades, state.transitions, state.decisions)
 
 
 def _trade_key(p: Position) -> tuple[float, tuple[int, int]]:
@@ -252,11 +257,11 @@ def _weight(state: _State, c: Candidate, now: int, group: Sequence[Candidate]) -
 
 def _snapshot(state: _State, now: int) -> list[float]:
     """Equities at this close; the breakers evaluated when anything could have moved them."""
-    unreal = {s: 0.0 for s in STRATEGY_IDS}
+    unreal = {s: 0.0 for s in state.sleeves}
     for p in state.open:
         if not p.shadow:
             unreal[p.c.strategy] += p.unrealized(now)
-    base = {s: state.capital * float(state.allocation.fraction(s)) for s in STRATEGY_IDS}
+    base = {s: state.capital * float(state.allocation.fraction(s)) for s in state.sleeves}
     sleeves = [base[s] + v.gross - v.fees + v.funding + unreal[s]
                for s, v in state.sleeves.items()]  # fmt: skip
     if state.dirty:

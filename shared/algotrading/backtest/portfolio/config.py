@@ -16,7 +16,9 @@ from algotrading.backtest.config import (
 )
 from algotrading.bundled import BUNDLED_DATA_DIR
 from algotrading.domain.fills import TAKER_FEE_RATE
-from algotrading.portfolio.allocation import STRATEGY_IDS
+from algotrading.portfolio.allocation import AllocationError, AllocationTable
+from algotrading.portfolio.money import Number
+from algotrading.strategies.registry import default_allocation_pct, sleeve_ids
 
 DEFAULT_CHUNK = 2
 """Symbols per work unit of a per-symbol strategy (momentum ranks across symbols: one unit)."""
@@ -24,11 +26,13 @@ DEFAULT_CHUNK = 2
 
 @dataclass(frozen=True, slots=True)
 class PortfolioConfig:
-    """The four sleeves over one span of one data set.
+    """The sleeves (every registered strategy with a profile) over one span of one data set.
 
     `strategies` overrides a strategy's parameters or symbols as an account's strategy config
     does (`{"scalper": {"params": {...}, "symbols": [...], "enabled": false}}`); `universe_dirs`
-    is the data momentum ranks over (default: `data_dirs`)."""
+    is the data a turnover-scanned strategy (momentum) ranks over (default: `data_dirs`);
+    `allocation` overrides shares of the default table as an account's allocation does (the
+    merged table must sum to 100 %)."""
 
     data_dirs: tuple[str, ...] = ()
     universe_dirs: tuple[str, ...] = ()
@@ -39,6 +43,7 @@ class PortfolioConfig:
     slippage_bps: float = DEFAULT_SLIPPAGE_BPS
     strategies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     chunk: int = DEFAULT_CHUNK
+    allocation: Mapping[str, Number] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.capital) and self.capital > 0):
@@ -50,8 +55,12 @@ class PortfolioConfig:
         if self.chunk < 1:
             raise BacktestInputError(f"chunk must be at least 1, got {self.chunk}")
         for name in self.strategies:
-            if name not in STRATEGY_IDS:
+            if name not in sleeve_ids():
                 raise BacktestInputError(f"unknown strategy {name!r} in the portfolio config")
+        try:
+            self.allocation_table()
+        except AllocationError as err:
+            raise BacktestInputError(str(err)) from None
         dirs = self.data_dirs or (str(BUNDLED_DATA_DIR),)
         object.__setattr__(self, "data_dirs", check_dirs(dirs, "--data-dir"))
         universe = check_dirs(self.universe_dirs or dirs, "--universe-dir")
@@ -62,6 +71,15 @@ class PortfolioConfig:
 
     def enabled(self, strategy: str) -> bool:
         return bool(self.spec(strategy).get("enabled", True))
+
+    def allocation_table(self) -> AllocationTable:
+        """The default table of the registered sleeves with this run's `allocation` merged in."""
+        return default_allocation().with_overrides(self.allocation)
+
+
+def default_allocation() -> AllocationTable:
+    """Every sleeve strategy's default share (30/20/20/30 for the four), from the registry."""
+    return AllocationTable.from_mapping(default_allocation_pct(), sleeve_ids())
 
 
 def check_dirs(dirs: tuple[str, ...], option: str) -> tuple[str, ...]:

@@ -30,7 +30,7 @@ from algotrading.backtest.portfolio.result import PortfolioResult
 from algotrading.backtest.portfolio.units import UnitResult, UnitSpec, choose, plan, run_unit
 from algotrading.backtest.portfolio.universes import Membership
 from algotrading.backtest.result import new_run_id
-from algotrading.portfolio.allocation import STRATEGY_IDS, AllocationTable
+from algotrading.strategies.registry import sleeve_ids
 
 
 def work(spec: dict[str, Any], blob_dir: str) -> dict[str, Any]:
@@ -76,7 +76,8 @@ def _idle(planned: list[IdleReason], results: list[UnitResult]) -> tuple[IdleRea
     """Every idle reason of the run: strategies in allocation order, then the order found
     (planning's `not_in_data` first, then each unit's in its symbol order)."""
     found = [*planned, *(IdleReason.from_json(r) for u in results for r in u.idle)]
-    return tuple(sorted(found, key=lambda r: STRATEGY_IDS.index(r.strategy)))
+    order = sleeve_ids()
+    return tuple(sorted(found, key=lambda r: order.index(r.strategy)))
 
 
 def default_start(results: list[UnitResult]) -> int:
@@ -100,7 +101,7 @@ def _finish(
     made: tuple[str, int],
 ) -> PortfolioResult:
     """The combine step and the run's figures; `made`: the run's id and creation time."""
-    params = {s: dict(config.spec(s).get("params") or {}) for s in STRATEGY_IDS}
+    params = {s: dict(config.spec(s).get("params") or {}) for s in sleeve_ids()}
     if not any(r.symbols for r in results):
         raise BacktestInputError(nothing_to_trade(idle))
     start = config.start_ms if config.start_ms is not None else default_start(results)
@@ -109,14 +110,16 @@ def _finish(
     members = Membership(config)
     candidates = members.keep(load_candidates(results, blobs, params))
     infos = instrument_infos(config.data_dirs, {c.symbol for c in candidates})
-    done = combine(candidates, config.capital, start, end, config.fee_rate, params, infos)
+    allocation = config.allocation_table()
+    done = combine(
+        candidates, config.capital, start, end, config.fee_rate, params, infos, allocation
+    )
     live = [t for t in done.trades if not t["shadow"]]
     sleeve_metrics = {
         s: metrics_of(done.times, curve, [t for t in live if t["strategy"] == s])
         for s, curve in done.sleeves.items()
     }
-    allocation = AllocationTable.default()
-    enabled = {s: config.enabled(s) for s in STRATEGY_IDS}
+    enabled = {s: config.enabled(s) for s in sleeve_ids()}
     return PortfolioResult(
         run_id=made[0], created_ms=made[1], start_ms=start, end_ms=end,
         initial_capital=config.capital,

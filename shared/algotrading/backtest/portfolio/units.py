@@ -1,11 +1,11 @@
 """Work units: a portfolio run split into independent pieces, and the piece's computation.
 
-`plan(config)` lists the units: per strategy, its symbols in chunks (momentum ranks across its
-whole universe, so it is one unit). `run_unit(spec, blobs)` loads the unit's data, computes the
-strategy's signals and every candidate trade's outcome without capital (`outcomes.py`), puts
-the arrays into the blob store and returns a small message of keys. Specs and results are plain
-JSON (`to_json` / `from_json`): the same functions run in a local process pool and as Step
-Functions tasks. Nothing in a unit depends on another unit or on how units are scheduled.
+`plan(config)` lists the units: per strategy, its symbols in chunks (a cross-sectional strategy such
+as momentum ranks across its whole universe, so it is one unit). `run_unit(spec, blobs)` loads the
+unit's data, computes the strategy's signals and every candidate trade's outcome without capital
+(`outcomes.py`), puts the arrays into the blob store and returns a small message of keys. Specs and
+results are plain JSON (`to_json` / `from_json`): the same functions run in a local process pool and
+as Step Functions tasks. Nothing in a unit depends on another unit or on how units are scheduled.
 """
 
 from __future__ import annotations
@@ -34,10 +34,9 @@ from algotrading.domain.intervals import DAY_MS, Interval
 from algotrading.domain.series import Candles
 from algotrading.errors import DataFileError
 from algotrading.market.datafiles import DataSet
-from algotrading.market.scan import SCANNED
-from algotrading.portfolio.allocation import STRATEGY_IDS
-from algotrading.strategies.base import MarketHistory, SignalFrame, Strategy
-from algotrading.strategies.registry import get_strategy
+from algotrading.market.scan import Scan
+from algotrading.strategies.base import MarketHistory, PerSymbolStrategy, SignalFrame, Strategy
+from algotrading.strategies.registry import get_strategy, profile_of, sleeve_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +88,10 @@ def plan(config: PortfolioConfig) -> list[UnitSpec]:
     end = config.end_ms if config.end_ms is not None else _data_end(chosen, config)
     units = []
     for strategy, symbols in chosen.items():
-        dirs = config.universe_dirs if strategy == "momentum" else config.data_dirs
-        size = len(symbols) if strategy == "momentum" else config.chunk
+        dirs = _dirs(config, strategy)
         params = dict(config.spec(strategy).get("params") or {})
+        per_symbol = isinstance(get_strategy(strategy, params), PerSymbolStrategy)
+        size = config.chunk if per_symbol else max(len(symbols), 1)
         for k in range(0, len(symbols), size):
             part = symbols[k : k + size]
             units.append(UnitSpec(
@@ -116,13 +116,14 @@ def choose(config: PortfolioConfig) -> Chosen:
     universe = DataSet(list(config.universe_dirs))
     chosen: dict[str, list[str]] = {}
     idle: list[IdleReason] = []
-    for strategy in (s for s in STRATEGY_IDS if config.enabled(s)):
+    for strategy in (s for s in sleeve_ids() if config.enabled(s)):
         instance = get_strategy(strategy, config.spec(strategy).get("params"))
         listed = config.spec(strategy).get("symbols")
-        if strategy == "momentum":
+        scan = profile_of(strategy).universe
+        if scan is Scan.TURNOVER:
             chosen[strategy] = _universe(config, instance, universe, idle, listed)
             continue
-        wanted = listed or (data.symbols() if strategy in SCANNED else instance.default_symbols)
+        wanted = listed or (data.symbols() if scan is not None else instance.default_symbols)
         chosen[strategy] = symbols_in_data(wanted, data)
         idle += [IdleReason(strategy, s, IdleCode.NOT_IN_DATA, "not in the data")
                  for s in wanted if s not in chosen[strategy]]  # fmt: skip
@@ -132,31 +133,39 @@ def choose(config: PortfolioConfig) -> Chosen:
     return Chosen(chosen, idle)
 
 
+def _dirs(config: PortfolioConfig, strategy: str) -> tuple[str, ...]:
+    """A turnover-scanned strategy reads its universe's data, the others the run's data."""
+    scanned = profile_of(strategy).universe is Scan.TURNOVER
+    return config.universe_dirs if scanned else config.data_dirs
+
+
 def _universe(
     config: PortfolioConfig,
-    momentum: Strategy[Any],
+    strategy: Strategy[Any],
     universe: DataSet,
     idle: list[IdleReason],
     listed: list[str] | None = None,
 ) -> list[str]:
-    """Momentum ranks every symbol of its universe with candles (the live scan's top 30 by
-    turnover are among them and rank alike), or the account's `listed` symbols and the
-    benchmark (as live: `universes.Membership` keeps only the listed ones' candidates). A
-    universe without what it needs is refused when it was asked for (`--universe-dir`); when it
-    is the run's data, momentum is idle and the other strategies go on."""
-    benchmark = momentum.params.benchmark
-    names = universe.symbols() if not listed else dict.fromkeys([*listed, benchmark])
+    """A turnover-scanned strategy (momentum) ranks every symbol of its universe with candles
+    (the live scan's top 30 by turnover are among them and rank alike), or the account's
+    `listed` symbols and its context symbols (the benchmark; as live: `universes.Membership`
+    keeps only the listed ones' candidates). A universe without what it needs is refused when
+    it was asked for (`--universe-dir`); when it is the run's data, the strategy is idle and the
+    others go on."""
+    context = strategy.context_symbols()
+    names = universe.symbols() if not listed else dict.fromkeys([*listed, *context])
     have = [s for s in names if _daily(universe, s)]
-    if have and benchmark in have:
+    lacking = [s for s in context if s not in have]
+    if have and not lacking:
         return have
     if not have:
         dirs = ", ".join(str(d) for d in universe.dirs)
         option, reason = f"--universe-dir {dirs}: ", "no candles that resample to 1d"
     else:
-        option, reason = "--universe-dir: ", f"no candles of the benchmark {benchmark}"
+        option, reason = "--universe-dir: ", f"no candles of the benchmark {lacking[0]}"
     if config.universe_dirs != config.data_dirs:
         raise BacktestInputError(option + reason)
-    idle.append(IdleReason("momentum", None, IdleCode.NOT_IN_DATA, f"the data has {reason}"))
+    idle.append(IdleReason(strategy.id, None, IdleCode.NOT_IN_DATA, f"the data has {reason}"))
     return []
 
 
@@ -170,8 +179,7 @@ def _data_end(chosen: dict[str, list[str]], config: PortfolioConfig) -> int:
     that timeframe is idle in its unit and sets no end)."""
     ends = []
     for strategy, symbols in chosen.items():
-        dirs = config.universe_dirs if strategy == "momentum" else config.data_dirs
-        market = FileMarketData(DataSet(list(dirs)))
+        market = FileMarketData(DataSet(list(_dirs(config, strategy))))
         iv = get_strategy(strategy, config.spec(strategy).get("params")).entry_interval
         for symbol in symbols:
             try:
