@@ -75,6 +75,8 @@ def apply_override(
     if override is Override.FORCE_RESUME:
         if not state.suspended:
             return state, []
+        if state.floored:
+            reason += f"; hard floor re-based to live equity {equity.live}"
         new = _forced_resume(state, equity, now_ms, reason, (who, why))
         new = replace(new, override_by=by)
         kind = TransitionKind.FORCED_RESUME
@@ -105,7 +107,6 @@ def _forced_resume(
     """Resumed, the operator recorded, and a floored scope's floor re-based to the equity."""
     who, why = who_why
     if state.floored:
-        reason += f"; hard floor re-based to live equity {equity.live}"
         state = replace(state, floored=False, floor_peak=equity.live)
     new = resumed(state, equity, now_ms, reason)
     return replace(new, resumed_by=who, resumed_reason=why, resumed_ms=now_ms)
