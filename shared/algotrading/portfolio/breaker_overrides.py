@@ -84,8 +84,21 @@ def apply_override(
             make_transition(state, new, kind, reading, None, now_ms, reason, live=equity.live,
                             by=by)
         ]  # fmt: skip
+    return _forced_pause(state, equity, thresholds, now_ms, reason, by)
+
+
+def _forced_pause(
+    state: BreakerState,
+    equity: ScopeEquity,
+    thresholds: BreakerThresholds,
+    now_ms: int,
+    reason: str,
+    by: int | None,
+) -> tuple[BreakerState, list[Transition]]:
+    """Suspended now and sticky; the shadow track starts unless it is already running."""
     if state.override is Override.FORCE_PAUSE:
         return state, []
+    reading = (state.measured_equity(equity), state.peak_equity, state.drawdown_pct(equity))
     new = replace(
         state, status=suspended_status(state.scope), override=Override.FORCE_PAUSE,
         override_by=by, reason=reason, changed_ms=now_ms,
