@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     close_positions_on_halt: bool = Field(
         default=False, validation_alias="ALGO_CLOSE_POSITIONS_ON_HALT"
     )
+    portfolio_floor_pct: Decimal = Field(
+        default=Decimal(35), gt=0, le=100, validation_alias="ALGO_PORTFOLIO_FLOOR_PCT"
+    )
+    sleeve_floor_pct: Decimal = Field(
+        default=Decimal(25), gt=0, le=100, validation_alias="ALGO_SLEEVE_FLOOR_PCT"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -133,6 +139,10 @@ def load_settings(**overrides: object) -> Settings:
             "invalid ALGO_BREAKER_RESUME_PCT: must be below ALGO_SLEEVE_PAUSE_PCT"
             " and ALGO_PORTFOLIO_HALT_PCT"
         )
+    if settings.portfolio_floor_pct <= settings.portfolio_halt_pct:
+        raise ConfigError("invalid ALGO_PORTFOLIO_FLOOR_PCT: must be above ALGO_PORTFOLIO_HALT_PCT")
+    if settings.sleeve_floor_pct <= settings.sleeve_pause_pct:
+        raise ConfigError("invalid ALGO_SLEEVE_FLOOR_PCT: must be above ALGO_SLEEVE_PAUSE_PCT")
     return settings
 
 

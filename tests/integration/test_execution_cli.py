@@ -55,6 +55,9 @@ def nothing_written(url: str, account: int) -> bool:
         ("run", "snapshot", "--account", "{account}", "--at", "2025-10-24T15:02:00Z"),
         ("strategies", "pause", "grid", "--account", "{account}"),
         ("strategies", "resume", "trend", "--account", "987654321"),
+        ("strategies", "resume", "portfolio", "--account", "{account}", "--actor", "ops"),
+        ("strategies", "resume", "portfolio", "--account", "{account}", "--reason", "why"),
+        ("strategies", "resume", "grid", "--account", "{account}", "--actor", "a", "--reason", "b"),
         ("strategies", "list", "--account", "987654321"),
     ],
 )
@@ -70,6 +73,26 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("error: ")
     assert nothing_written(use_database, account)
+
+
+def test_the_portfolio_is_force_resumed_with_who_and_why_recorded(
+    use_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    use_secrets_key(monkeypatch)
+    account = make_account(use_database, "http://127.0.0.1:9", strategies={"scalper": {}})
+    code, out, _ = run(capsys, "strategies", "pause", "portfolio", "--account", str(account))
+    assert (code, out) == (0, f"portfolio paused on account {account}\n")
+    code, _, err = run(capsys, "strategies", "resume", "portfolio", "--account", str(account))
+    assert code == 2 and err == "error: a force-resume of portfolio needs an actor and a reason\n"
+    state = "SELECT breaker_state, resumed_by, resumed_reason, resumed_at IS NOT NULL"
+    query = f"{state} FROM portfolio_state WHERE trading_account_id = %s AND scope = 'portfolio'"
+    assert rows(use_database, query, account) == [("halted", None, None, False)]
+    code, out, _ = run(capsys, "strategies", "resume", "portfolio", "--account", str(account),
+                       "--actor", "alice", "--reason", "exchange incident over")  # fmt: skip
+    assert (code, out) == (0, f"portfolio resumed on account {account}\n")
+    assert rows(use_database, query, account) == [
+        ("active", "alice", "exchange incident over", True)
+    ]
 
 
 def test_evaluate_and_snapshot_from_the_command_line(

@@ -100,7 +100,8 @@ def test_a_paused_strategy_trades_on_paper(
     assert rows(worker_db_url, "SELECT count(*) FROM orders WHERE trading_account_id = %s",
                 account) == [(0,)]  # fmt: skip
     capsys.readouterr()
-    assert main(["strategies", "resume", "scalper", "--account", str(account)]) == 0
+    assert main(["strategies", "resume", "scalper", "--account", str(account), "--actor", "ops",
+                 "--reason", "paper run checked"]) == 0  # fmt: skip
     assert main(["strategies", "list", "--account", str(account), "--json"]) == 0
     out = capsys.readouterr().out
     listed = json.loads(out[out.index("[") :])
@@ -133,7 +134,7 @@ def test_snapshot_rows_metrics_and_a_breaker_in_a_constructed_drawdown(
     assert again.replayed and again.report == taken.report
     snaps = rows(
         worker_db_url,
-        "SELECT scope, drawdown_pct, breaker_state FROM portfolio_snapshots"
+        "SELECT scope, breaker_drawdown_pct, breaker_state FROM portfolio_snapshots"
         " WHERE trading_account_id = %s ORDER BY id", account,
     )  # fmt: skip
     assert [s[0] for s in snaps] == ["portfolio", "trend", "scalper", "carry", "momentum"]

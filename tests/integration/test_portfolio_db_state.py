@@ -61,6 +61,24 @@ def test_states_round_trip_with_every_field(db: psycopg.Connection) -> None:
     assert load_states(db, account, for_update=True)["trend"].peak_equity == D(3100)
 
 
+def test_floor_and_operator_fields_round_trip(db: psycopg.Connection) -> None:
+    account = _account(db)
+    floored = BreakerState(
+        "trend", BreakerStatus.PAUSED, D(840), D(61), D("901.5"), reason="floor", changed_ms=T,
+        warned=True, real_peak=D("1000.25"), floor_peak=D(990), floored=True,
+        resumed_by="ops", resumed_reason="exchange outage over", resumed_ms=T - 60_000,
+        last_flow_ms=T - 120_000,
+    )  # fmt: skip
+    assert save_states(db, account, [floored]) == 1
+    assert load_states(db, account) == {"trend": floored}
+    with pytest.raises(psycopg.errors.CheckViolation):
+        db.execute(
+            "INSERT INTO portfolio_state (trading_account_id, scope, breaker_state, floored)"
+            " VALUES (%s, 'carry', 'active', TRUE)",
+            (account,),
+        )
+
+
 def test_bad_input_writes_nothing(db: psycopg.Connection) -> None:
     account = _account(db)
     with pytest.raises(AccountNotFound, match=f"trading account {account + 99} does not exist"):
@@ -104,7 +122,10 @@ def test_a_retried_snapshot_run_changes_nothing(db: psycopg.Connection) -> None:
     assert _count(db, "alerts", account) == 1 and _count(db, "portfolio_snapshots", account) == 5
     [row] = load_snapshots(db, account, "trend")
     assert row == next(r for r in result.rows if r.scope == "trend")
-    assert (row.equity, row.shadow_equity, row.drawdown_pct) == (D(2395), D(2395), D("20.166667"))
+    assert (row.equity, row.shadow_equity, row.breaker_drawdown_pct) == (
+        D(2395), D(2395), D("20.166667"))  # fmt: skip
+    assert (row.real_peak, row.real_drawdown_pct, row.breaker_reference) == (
+        D(3000), D("20.166667"), D(3000))  # fmt: skip
     assert row.realized_pnl == D(-605) and row.breaker_state is BreakerStatus.PAUSED
 
 

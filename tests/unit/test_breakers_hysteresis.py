@@ -1,4 +1,5 @@
-"""Circuit breakers: trigger above 15 % / 25 %, resume only below 10 %, on the shadow track."""
+"""Circuit breakers: trigger above 15 % / 25 %, resume only below 10 %, on the shadow track;
+the hard floor (25 % / 35 % below the real peak) waits for an operator."""
 
 from __future__ import annotations
 
@@ -41,8 +42,9 @@ SLEEVE_STEPS = [
     ((840, 60), PAUSED, None),  # shadow 900: exactly 10 %: not below the resume level
     ((840, 61), ACTIVE, TransitionKind.RELEASED),  # shadow 901: 9.9 % < 10 %: resumed
     ((840, 61), ACTIVE, None),  # peak re-based to live 840: no immediate re-pause
-    ((714, 61), ACTIVE, TransitionKind.WARNING),  # exactly 15 % below 840 (warned at 12.5)
-    ((713, 61), PAUSED, TransitionKind.TRIGGERED),  # 15.12 % below the re-based peak
+    ((751, 61), ACTIVE, None),  # 10.6 % below 840, 24.9 % below the real peak 1000
+    # the hard floor: 25 % below the real peak 1000, long before a fresh 15 % from 840 (713)
+    ((750, 61), PAUSED, TransitionKind.FLOOR_BREACHED),
 ]
 
 
@@ -54,6 +56,7 @@ def test_sleeve_hysteresis_table() -> None:
         assert states["trend"].status is status, f"step {i}"
         assert [t.kind for t in transitions] == ([kind] if kind else []), f"step {i}"
     assert states["trend"].peak_equity == 840 and states["trend"].shadow_base == 61
+    assert states["trend"].floored and states["trend"].real_peak == 1000
 
 
 def test_the_trigger_transition_carries_its_numbers() -> None:

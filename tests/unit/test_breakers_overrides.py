@@ -42,7 +42,8 @@ def test_force_pause_sticks_until_force_resume() -> None:
     assert states["trend"].shadow_equity == D(1050)
     # forcing it again changes nothing
     assert apply_override(state, Override.FORCE_PAUSE, ScopeEquity(D(990)), TH, 9) == (state, [])
-    resumed, [r] = apply_override(state, "force_resume", ScopeEquity(D(990), D(100)), TH, 10)
+    resumed, [r] = apply_override(state, "force_resume", ScopeEquity(D(990), D(100)), TH, 10,
+                                  actor="ops", note="rollout done")  # fmt: skip
     assert (resumed.status, resumed.override, resumed.peak_equity) == (ACTIVE, None, D(990))
     assert r.kind is TransitionKind.FORCED_RESUME and r.equity == D(1050)
 
@@ -52,20 +53,25 @@ def test_force_resume_is_one_shot_and_the_breaker_keeps_working() -> None:
     states, _ = evaluate(states, {"trend": ScopeEquity(D(800))}, TH, 1)  # 20 %: paused
     assert states["trend"].status is PAUSED
     resumed, [t] = apply_override(states["trend"], "force_resume", ScopeEquity(D(800)), TH, 2,
-                                  by=1)  # fmt: skip
+                                  by=1, note="checked the fills")  # fmt: skip
     assert (t.drawdown_pct, t.new_status) == (D(20), ACTIVE)
     assert resumed.peak_equity == D(800) and resumed.override is None
+    assert (resumed.resumed_by, resumed.resumed_reason, resumed.resumed_ms) == (
+        "user 1", "checked the fills", 2)  # fmt: skip
     # the same equity does not pause it again: the drawdown restarts from today's 800
     again, events = evaluate({"trend": resumed}, {"trend": ScopeEquity(D(800))}, TH, 3)
     assert events == [] and again["trend"].status is ACTIVE
-    # but a fresh loss of more than 15 % from 800 does
-    again, events = evaluate(again, {"trend": ScopeEquity(D(679))}, TH, 4)
+    # the reference follows the equity up to 900; a fresh loss of more than 15 % from there
+    # (764: 15.1 %; 23.6 % below the real peak 1000, inside the 25 % floor) pauses it
+    again, events = evaluate(again, {"trend": ScopeEquity(D(900))}, TH, 4)
+    again, events = evaluate(again, {"trend": ScopeEquity(D(764))}, TH, 5)
     assert [e.kind for e in events] == [TransitionKind.TRIGGERED]
 
 
 def test_force_resume_of_an_active_scope_is_a_no_op() -> None:
     state = _active()
-    assert apply_override(state, "force_resume", ScopeEquity(D(900)), TH, 1) == (state, [])
+    assert apply_override(state, "force_resume", ScopeEquity(D(900)), TH, 1, by=1,
+                          note="no-op") == (state, [])  # fmt: skip
 
 
 def test_force_pause_of_an_auto_paused_scope_makes_it_sticky() -> None:
@@ -106,7 +112,7 @@ def test_transitions_become_alert_events() -> None:
     assert event.details["drawdown_pct"] == "30.0000" and event.details["to"] == "halted"
     assert event.dedupe_key == "breaker:portfolio:triggered:1000" and event.time_ms == 1000
     _, [forced] = apply_override(states[PORTFOLIO], "force_resume", ScopeEquity(D(7000)), TH, 2,
-                                 by=9)  # fmt: skip
+                                 by=9, note="crash over")  # fmt: skip
     resumed = transition_alert(forced, 42)
     assert (resumed.kind, resumed.level) == (AlertKind.BREAKER_RELEASED, AlertLevel.WARNING)
     assert resumed.details["by_user"] == 9

@@ -62,8 +62,9 @@ def test_entries_are_sized_from_the_sleeve_by_risk_and_booked_into_it() -> None:
 
 
 def test_a_paused_sleeve_trades_on_paper_and_resumes_on_its_shadow_track() -> None:
-    # a gap far through the stop: the sleeve loses ~22 % and pauses
-    crash = candidate("scalper", "ETHUSDT", T0, 1, 100.0, 60.0, 98.0)
+    # a gap far through the stop: the sleeve loses ~19 % (beyond the 15 % trigger, inside the
+    # 25 % hard floor) and pauses
+    crash = candidate("scalper", "ETHUSDT", T0, 1, 100.0, 80.0, 98.0)
     paper = candidate("scalper", "ETHUSDT", T0 + 2 * HOUR, 1, 100.0, 160.0, 98.0)
     after = candidate("scalper", "ETHUSDT", T0 + 4 * HOUR, 1, 100.0, 101.0, 98.0)
     done = combine([crash, paper, after], 10_000.0, T0, T0 + 6 * HOUR, FEE, {})
@@ -74,6 +75,20 @@ def test_a_paused_sleeve_trades_on_paper_and_resumes_on_its_shadow_track() -> No
     # the paper gain never reaches the sleeve's equity
     lost = done.trades[0]["pnl"]
     assert done.sleeves["scalper"][-1] == pytest.approx(2_000 + lost + done.trades[2]["pnl"])
+
+
+def test_a_sleeve_past_its_hard_floor_stays_on_paper_without_an_operator() -> None:
+    # 19 units (2 % of the 2,000 sleeve at a 2-point stop) gapped from 100 to 60: -760, 38 %
+    crash = candidate("scalper", "ETHUSDT", T0, 1, 100.0, 60.0, 98.0)
+    paper = candidate("scalper", "ETHUSDT", T0 + 2 * HOUR, 1, 100.0, 160.0, 98.0)
+    after = candidate("scalper", "ETHUSDT", T0 + 4 * HOUR, 1, 100.0, 101.0, 98.0)
+    done = combine([crash, paper, after], 10_000.0, T0, T0 + 6 * HOUR, FEE, {})
+    assert [(t["scope"], t["kind"]) for t in done.transitions] == [("scalper", "floor_breached")]
+    assert done.transitions[0]["real_drawdown_pct"] == pytest.approx(
+        -done.trades[0]["pnl"] / 2_000 * 100
+    )
+    # the paper trade gains 60 %, far better than the 10 % resume level: still no resume
+    assert [t["shadow"] for t in done.trades] == [False, True, True]
 
 
 def test_correlated_drawdowns_need_two_sleeves_under_water() -> None:

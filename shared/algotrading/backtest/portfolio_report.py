@@ -51,7 +51,7 @@ def render_portfolio(result: PortfolioResult) -> str:
         f"<h2>{IDLE_TITLE}</h2>", idle_html(result.idle),
         figure_div(equity_figure(result)),
         "<h2>Breaker transitions</h2>", _rows_html(result.transitions, ("time_ms", "scope", "kind",
-            "new_status", "drawdown_pct", "reason")),
+            "new_status", "drawdown_pct", "real_drawdown_pct", "reason")),
         "<h2>Correlation of sleeve daily returns</h2>", _correlation_html(result.correlation),
         "<h2>Correlated drawdowns (two or more sleeves under water at once)</h2>",
         _rows_html(result.correlated_drawdowns, ("start", "end", "duration_days", "sleeves",

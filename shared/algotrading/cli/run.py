@@ -95,10 +95,12 @@ def _summary(result: RunResult) -> None:
     click.echo(f"{result.job} account {result.account_id} at {ms_to_iso(result.time_ms)}{again}")
     if result.job == "snapshot":
         rows = [
-            (r["scope"], r["equity"], r["drawdown_pct"], r["open_positions"], r["breaker_state"])
+            (r["scope"], r["equity"], r["real_peak"], r["real_drawdown_pct"],
+             r["breaker_drawdown_pct"], r["open_positions"], r["breaker_state"])
             for r in report.get("rows", [])
-        ]
-        print_table(("scope", "equity", "drawdown %", "open", "breaker"), rows)
+        ]  # fmt: skip
+        print_table(("scope", "equity", "real peak", "real drawdown %", "breaker drawdown %",
+                     "open", "breaker"), rows)  # fmt: skip
         for line in report.get("transitions", []):
             click.echo(f"transition: {line}")
         return

@@ -1,7 +1,9 @@
-"""`algo strategies`: an account's strategies; pause and resume one.
+"""`algo strategies`: an account's strategies; pause and resume one, or the portfolio.
 
-`pause` is the strategy breaker's operator override (force_pause): new entries go to paper
-until `resume` (force_resume). See docs/RISK.md ("Operator overrides") and docs/EXECUTION.md.
+`pause` is the scope breaker's operator override (force_pause): new entries go to paper until
+`resume` (force_resume), which needs `--actor` and `--reason` (stored with the breaker state and
+the alert) and is the only way out of a hard-floor halt. NAME is a strategy or `portfolio`.
+See docs/RISK.md ("Operator overrides") and docs/EXECUTION.md.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ import click
 from algotrading.cli.output import print_json, print_table
 from algotrading.db.accounts import get_account
 from algotrading.db.connection import connection
+from algotrading.db.portfolio_state import check_scope
 from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.notify import notifier_from_settings
-from algotrading.portfolio.allocation import check_strategy
 from algotrading.portfolio.breakers import Override
 from algotrading.settings import get_settings
-from algotrading.strategies.registry import sleeve_ids
 
 account_option = click.option(
     "--account", "account_id", type=int, required=True, help="Trading account id."
@@ -55,35 +56,40 @@ def list_command(account_id: int, as_json: bool) -> None:
 @strategies.command()
 @click.argument("name")
 @account_option
-@click.option("--note", default=None, help="Why (stored with the breaker state and alert).")
-def pause(name: str, account_id: int, note: str | None) -> None:
-    """Pause NAME: its new entries trade on paper until resumed."""
-    _override(name, account_id, Override.FORCE_PAUSE, note)
+@click.option("--reason", "--note", "note", default=None, help="Why (stored with the alert).")
+@click.option("--actor", default=None, help="Who pauses (stored with the breaker state).")
+def pause(name: str, account_id: int, note: str | None, actor: str | None) -> None:
+    """Pause NAME (a strategy, or `portfolio`: halt): new entries trade on paper until resumed."""
+    _override(name, account_id, Override.FORCE_PAUSE, note, actor)
 
 
 @strategies.command()
 @click.argument("name")
 @account_option
-@click.option("--note", default=None, help="Why (stored with the breaker state and alert).")
-def resume(name: str, account_id: int, note: str | None) -> None:
-    """Resume NAME: live entries again, drawdown measured from today's equity."""
-    _override(name, account_id, Override.FORCE_RESUME, note)
+@click.option("--reason", "--note", "note", default=None, help="Why (required; stored).")
+@click.option("--actor", default=None, help="Who resumes (required; stored).")
+def resume(name: str, account_id: int, note: str | None, actor: str | None) -> None:
+    """Resume NAME (a strategy or `portfolio`): live entries again, the drawdown measured from
+    today's equity; after a hard-floor halt the floor is re-based to it too."""
+    _override(name, account_id, Override.FORCE_RESUME, note, actor)
 
 
-def _override(name: str, account_id: int, override: Override, note: str | None) -> None:
-    from algotrading.execution.controls import override_strategy
+def _override(
+    name: str, account_id: int, override: Override, note: str | None, actor: str | None
+) -> None:
+    from algotrading.execution.controls import override_scope
 
-    strategy = check_strategy(name.strip().lower(), sleeve_ids())
+    scope = check_scope(name.strip().lower())
     settings = get_settings()
     thresholds = thresholds_from_settings(settings)
     with connection(settings, autocommit=True) as conn:
         get_account(conn, account_id)
-        transitions = override_strategy(
-            conn, account_id, strategy, override, thresholds, notifier_from_settings(settings),
-            note=note,
+        transitions = override_scope(
+            conn, account_id, scope, override, thresholds, notifier_from_settings(settings),
+            note=note, actor=actor,
         )  # fmt: skip
     verb = "paused" if override is Override.FORCE_PAUSE else "resumed"
     if transitions:
-        click.echo(f"{strategy} {verb} on account {account_id}")
+        click.echo(f"{scope} {verb} on account {account_id}")
     else:
-        click.echo(f"{strategy} was already {verb} on account {account_id}; nothing changed")
+        click.echo(f"{scope} was already {verb} on account {account_id}; nothing changed")

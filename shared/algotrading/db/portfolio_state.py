@@ -10,6 +10,8 @@ first run when no row exists yet to lock. Everything runs in the caller's transa
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
 
 import psycopg
 
@@ -18,33 +20,22 @@ from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
 from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, check_strategy
 from algotrading.portfolio.breakers import BreakerState
 
-_COLUMNS = (
-    "scope, breaker_state, peak_equity, shadow_base, shadow_equity, manual_override,"
-    " override_by, reason, changed_at, drawdown_warned"
-)
+_FIELDS = (
+    "scope", "breaker_state", "peak_equity", "shadow_base", "shadow_equity", "manual_override",
+    "override_by", "reason", "changed_at", "drawdown_warned", "real_peak", "floor_peak",
+    "floored", "resumed_by", "resumed_reason", "resumed_at", "last_flow_at",
+)  # fmt: skip
+_COLUMNS = ", ".join(_FIELDS)
+_MONEY = Decimal("0.00000001")  # NUMERIC(24, 8)
 
 _UPSERT = f"""
 INSERT INTO portfolio_state (trading_account_id, {_COLUMNS})
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+VALUES (%s, {", ".join(["%s"] * len(_FIELDS))})
 ON CONFLICT (trading_account_id, scope) DO UPDATE
-SET breaker_state = EXCLUDED.breaker_state,
-    peak_equity = EXCLUDED.peak_equity,
-    shadow_base = EXCLUDED.shadow_base,
-    shadow_equity = EXCLUDED.shadow_equity,
-    manual_override = EXCLUDED.manual_override,
-    override_by = EXCLUDED.override_by,
-    reason = EXCLUDED.reason,
-    changed_at = EXCLUDED.changed_at,
-    drawdown_warned = EXCLUDED.drawdown_warned,
-    updated_at = now()
-WHERE (portfolio_state.breaker_state, portfolio_state.peak_equity, portfolio_state.shadow_base,
-       portfolio_state.shadow_equity, portfolio_state.manual_override,
-       portfolio_state.override_by, portfolio_state.reason, portfolio_state.changed_at,
-       portfolio_state.drawdown_warned)
+SET {", ".join(f"{f} = EXCLUDED.{f}" for f in _FIELDS[1:])}, updated_at = now()
+WHERE ({", ".join(f"portfolio_state.{f}" for f in _FIELDS[1:])})
    IS DISTINCT FROM
-      (EXCLUDED.breaker_state, EXCLUDED.peak_equity, EXCLUDED.shadow_base,
-       EXCLUDED.shadow_equity, EXCLUDED.manual_override, EXCLUDED.override_by,
-       EXCLUDED.reason, EXCLUDED.changed_at, EXCLUDED.drawdown_warned)
+      ({", ".join(f"EXCLUDED.{f}" for f in _FIELDS[1:])})
 """
 
 
@@ -75,40 +66,53 @@ def load_states(
         f"SELECT {_COLUMNS} FROM portfolio_state WHERE trading_account_id = %s ORDER BY scope",
         (account_id,),
     ).fetchall()
-    return {row[0]: _state(row) for row in rows}
+    return {row[0]: state_from_row(row) for row in rows}
 
 
-def _state(row: tuple) -> BreakerState:
-    scope, status, peak, base, shadow, override, by, reason, changed_at, warned = row
+def state_from_row(row: tuple) -> BreakerState:
+    """A `portfolio_state` row (the columns of `_FIELDS`, in order) as a breaker state."""
+    (scope, status, peak, base, shadow, override, by, reason, changed_at, warned, real_peak,
+     floor_peak, floored, resumed_by, resumed_reason, resumed_at, last_flow_at) = row  # fmt: skip
     return BreakerState(
-        scope=scope,
-        status=status,
-        peak_equity=peak,
-        shadow_base=base,
-        shadow_equity=shadow,
-        override=override,
-        override_by=by,
-        reason=reason,
-        changed_ms=None if changed_at is None else datetime_to_ms(changed_at),
-        warned=warned,
-    )
+        scope=scope, status=status, peak_equity=peak, shadow_base=base, shadow_equity=shadow,
+        override=override, override_by=by, reason=reason, changed_ms=_ms(changed_at),
+        warned=warned, real_peak=real_peak, floor_peak=floor_peak, floored=floored,
+        resumed_by=resumed_by, resumed_reason=resumed_reason, resumed_ms=_ms(resumed_at),
+        last_flow_ms=_ms(last_flow_at),
+    )  # fmt: skip
+
+
+def state_to_row(s: BreakerState) -> tuple:
+    """The row `state_from_row` reads back, money at the columns' scale: what a restart loads
+    is exactly this (the breaker property tests round-trip through both functions)."""
+    shadow = None if s.shadow_equity is None else _money(s.shadow_equity)
+    override = None if s.override is None else s.override.value
+    return (
+        check_scope(s.scope), s.status.value, _money(s.peak_equity), _money(s.shadow_base),
+        shadow, override, s.override_by, s.reason, _time(s.changed_ms), s.warned,
+        _money(s.real_peak), _money(s.floor_peak), s.floored, s.resumed_by, s.resumed_reason,
+        _time(s.resumed_ms), _time(s.last_flow_ms),
+    )  # fmt: skip
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(_MONEY)
+
+
+def _ms(value: datetime | None) -> int | None:
+    return None if value is None else datetime_to_ms(value)
+
+
+def _time(ms: int | None) -> datetime | None:
+    return None if ms is None else ms_to_datetime(ms)
 
 
 def save_states(conn: psycopg.Connection, account_id: int, states: Iterable[BreakerState]) -> int:
     """Insert or update the given scopes; returns how many rows actually changed."""
     get_account(conn, account_id)
-    params = [_params(account_id, state) for state in states]
+    params = [(account_id, *state_to_row(state)) for state in states]
     if not params:
         return 0
     with conn.cursor() as cur:
         cur.executemany(_UPSERT, params)
         return max(cur.rowcount, 0)
-
-
-def _params(account_id: int, s: BreakerState) -> tuple:
-    changed_at = None if s.changed_ms is None else ms_to_datetime(s.changed_ms)
-    override = None if s.override is None else s.override.value
-    return (
-        account_id, check_scope(s.scope), s.status.value, s.peak_equity, s.shadow_base,
-        s.shadow_equity, override, s.override_by, s.reason, changed_at, s.warned,
-    )  # fmt: skip

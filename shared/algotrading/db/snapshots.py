@@ -20,13 +20,14 @@ from algotrading.portfolio.metrics import F64, I64
 from algotrading.portfolio.snapshot import SnapshotRow
 
 _COLUMNS = (
-    "scope, snapshot_time, equity, shadow_equity, peak_equity, drawdown_pct, realized_pnl,"
-    " unrealized_pnl, funding_pnl, open_positions, breaker_state"
+    "scope, snapshot_time, equity, shadow_equity, real_peak, real_drawdown_pct,"
+    " breaker_reference, breaker_drawdown_pct, realized_pnl, unrealized_pnl, funding_pnl,"
+    " open_positions, breaker_state"
 )
 
 _INSERT = f"""
 INSERT INTO portfolio_snapshots (trading_account_id, {_COLUMNS})
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (trading_account_id, scope, snapshot_time) DO NOTHING
 """
 
@@ -45,8 +46,8 @@ def insert_snapshots(conn: psycopg.Connection, account_id: int, rows: Sequence[S
 def _params(account_id: int, r: SnapshotRow) -> tuple:
     return (
         account_id, check_scope(r.scope), ms_to_datetime(r.time_ms), r.equity, r.shadow_equity,
-        r.peak_equity, r.drawdown_pct, r.realized_pnl, r.unrealized_pnl, r.funding_pnl,
-        r.open_positions, r.breaker_state.value,
+        r.real_peak, r.real_drawdown_pct, r.breaker_reference, r.breaker_drawdown_pct,
+        r.realized_pnl, r.unrealized_pnl, r.funding_pnl, r.open_positions, r.breaker_state.value,
     )  # fmt: skip
 
 
@@ -72,11 +73,8 @@ def load_snapshots(
 
 
 def _row(r: tuple) -> SnapshotRow:
-    scope, time, equity, shadow, peak, drawdown, realized, unrealized, funding, n, state = r
-    return SnapshotRow(
-        scope, datetime_to_ms(time), equity, shadow, peak, drawdown, realized, unrealized,
-        funding, n, BreakerStatus(state),
-    )  # fmt: skip
+    scope, time, *values, state = r
+    return SnapshotRow(scope, datetime_to_ms(time), *values, BreakerStatus(state))
 
 
 def load_equity_curve(

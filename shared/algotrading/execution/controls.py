@@ -1,12 +1,14 @@
-"""Operator controls of one account's strategies: list them, pause and resume them.
+"""Operator controls of one account's breakers: list the strategies, pause and resume a scope.
 
-Pausing is the strategy breaker's `force_pause` (docs/RISK.md, "Operator overrides"): the
-strategy keeps running on paper (its new entries become paper trades, its open live positions
-keep being managed) and no drawdown recovery resumes it; `force_resume` brings it back with its
-peak re-based. Both run under the per-account breaker lock the snapshot takes, store the
-transition's alert in the same transaction and send it after the commit. The equity the override
-reads is the realized one (open positions at their entry price): the CLI does not reach the
-exchange, and the next snapshot measures with marks.
+Pausing is the scope breaker's `force_pause` (docs/RISK.md, "Operator overrides"): a strategy
+keeps running on paper (its new entries become paper trades, its open live positions keep being
+managed) and no drawdown recovery resumes it; the portfolio halts every strategy the same way.
+`force_resume` brings the scope back with its breaker reference re-based; it needs an actor and
+a reason, stored on the scope's breaker state (`resumed_by`, `resumed_reason`, `resumed_at`),
+and it is the only way out of a hard-floor halt. Both run under the per-account breaker lock the
+snapshot takes, store the transition's alert in the same transaction and send it after the
+commit. The equity the override reads is the realized one (open positions at their entry
+price): the CLI does not reach the exchange, and the next snapshot measures with marks.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ import psycopg
 
 from algotrading.db.alerts import insert_alert, mark_delivered
 from algotrading.db.portfolio_config import load_portfolio_config
-from algotrading.db.portfolio_state import load_states, save_states
+from algotrading.db.portfolio_state import check_scope, load_states, save_states
 from algotrading.db.strategy_configs import load_strategy_configs
 from algotrading.execution.book import build_book
 from algotrading.notify.base import Notifier
-from algotrading.portfolio.allocation import PORTFOLIO, check_strategy
 from algotrading.portfolio.breakers import (
     BreakerThresholds,
+    MissingOperator,
     Override,
     Transition,
     apply_override,
@@ -34,7 +36,6 @@ from algotrading.portfolio.breakers import (
     statuses,
     transition_alert,
 )
-from algotrading.strategies.registry import sleeve_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,31 +74,37 @@ def list_strategies(conn: psycopg.Connection, account_id: int) -> list[StrategyL
     return lines
 
 
-def override_strategy(
+def override_scope(
     conn: psycopg.Connection,
     account_id: int,
-    strategy: str,
+    scope: str,
     override: Override | str,
     thresholds: BreakerThresholds,
     notifier: Notifier,
     *,
     by: int | None = None,
     note: str | None = None,
+    actor: str | None = None,
     now_ms: int | None = None,
 ) -> list[Transition]:
-    """Apply `force_pause` / `force_resume` to a strategy (not the portfolio); returns the
-    transition (none when it was already in force)."""
-    check_strategy(strategy, sleeve_ids())
-    if strategy == PORTFOLIO:
-        raise ValueError("the portfolio is not a strategy")
+    """Apply `force_pause` / `force_resume` to the portfolio or a strategy; returns the
+    transition (none when it was already in force). Bad input (an unknown scope, a resume
+    without an actor or a reason) raises before anything is read or written."""
+    check_scope(scope)
+    override = Override(override)
+    if override is Override.FORCE_RESUME:
+        who = (actor or "").strip() or by
+        missing = [n for n, v in (("an actor", who), ("a reason", (note or "").strip())) if not v]
+        if missing:
+            raise MissingOperator(f"a force-resume of {scope} needs {' and '.join(missing)}")
     now = now_ms if now_ms is not None else time.time_ns() // 1_000_000
     config = load_portfolio_config(conn, account_id)
-    equity = build_book(conn, account_id, config, {}, {}).ledger.scope_equities()[strategy]
+    equity = build_book(conn, account_id, config, {}, {}).ledger.scope_equities()[scope]
     with conn.transaction():
         states = load_states(conn, account_id, for_update=True)
-        state = states.get(strategy) or initial_state(strategy, equity)
+        state = states.get(scope) or initial_state(scope, equity)
         new, transitions = apply_override(
-            state, override, equity, thresholds, now, by=by, note=note
+            state, override, equity, thresholds, now, by=by, note=note, actor=actor
         )
         save_states(conn, account_id, [new])
         stored = [(insert_alert(conn, transition_alert(t, account_id)), t) for t in transitions]

@@ -87,8 +87,9 @@ def take(ctx: Ctx, thresholds: BreakerThresholds) -> dict[str, Any]:
 def _row(r: Any) -> dict[str, Any]:
     return {
         "scope": r.scope, "time_ms": r.time_ms, "equity": r.equity,
-        "shadow_equity": r.shadow_equity, "peak_equity": r.peak_equity,
-        "drawdown_pct": r.drawdown_pct, "realized_pnl": r.realized_pnl,
+        "shadow_equity": r.shadow_equity, "real_peak": r.real_peak,
+        "real_drawdown_pct": r.real_drawdown_pct, "breaker_reference": r.breaker_reference,
+        "breaker_drawdown_pct": r.breaker_drawdown_pct, "realized_pnl": r.realized_pnl,
         "unrealized_pnl": r.unrealized_pnl, "funding_pnl": r.funding_pnl,
         "open_positions": r.open_positions, "breaker_state": r.breaker_state,
     }  # fmt: skip

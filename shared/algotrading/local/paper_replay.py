@@ -250,7 +250,9 @@ def _instruments(sim: BybitSimulator, report: Mapping[str, Any]) -> dict[str, An
 def _snapshot_row(r: Any) -> dict[str, Any]:
     return {
         "scope": r.scope, "time_ms": r.time_ms, "time": ms_to_iso(r.time_ms),
-        "equity": r.equity, "drawdown_pct": r.drawdown_pct, "realized_pnl": r.realized_pnl,
+        "equity": r.equity, "real_peak": r.real_peak, "real_drawdown_pct": r.real_drawdown_pct,
+        "breaker_reference": r.breaker_reference,
+        "breaker_drawdown_pct": r.breaker_drawdown_pct, "realized_pnl": r.realized_pnl,
         "unrealized_pnl": r.unrealized_pnl, "open_positions": r.open_positions,
         "breaker_state": r.breaker_state,
     }  # fmt: skip

@@ -39,16 +39,25 @@ _MAX_DRAWDOWN_PCT = Decimal("9999.999999")  # NUMERIC(10, 6); a sleeve can lose 
 
 @dataclass(frozen=True, slots=True)
 class SnapshotRow:
-    """One `portfolio_snapshots` row. `realized_pnl` is net of fees (the table has no fee
-    column); `breaker_state` is the effective one (a strategy shows `halted` while the
-    portfolio is halted); `drawdown_pct` is measured as the breaker measures it."""
+    """One `portfolio_snapshots` row: the truth and the breaker's view side by side.
+
+    - `real_peak`, `real_drawdown_pct`: the live equity (unrealized PnL included) against the
+      all-time real peak. This is the account's drawdown, whatever the breaker is doing.
+    - `breaker_reference`, `breaker_drawdown_pct`, `breaker_state`: what the soft rule measures
+      (the shadow equity against the frozen reference while suspended, the live equity against
+      the reference re-based at the last resume otherwise) and the effective state (a strategy
+      shows `halted` while the portfolio is halted).
+
+    `realized_pnl` is net of fees (the table has no fee column)."""
 
     scope: str
     time_ms: int
     equity: Decimal
     shadow_equity: Decimal | None
-    peak_equity: Decimal
-    drawdown_pct: Decimal
+    real_peak: Decimal
+    real_drawdown_pct: Decimal
+    breaker_reference: Decimal
+    breaker_drawdown_pct: Decimal
     realized_pnl: Decimal
     unrealized_pnl: Decimal
     funding_pnl: Decimal
@@ -114,10 +123,15 @@ def _row(
     open_positions: int,
     status: BreakerStatus,
 ) -> SnapshotRow:
-    drawdown = min(state.drawdown_pct(equity), _MAX_DRAWDOWN_PCT).quantize(_DRAWDOWN_PLACES)
     shadow = state.measured_equity(equity) if state.suspended else None
     realized, unrealized, funding = pnl
     return SnapshotRow(
-        scope, time_ms, equity.live, shadow, state.peak_equity, drawdown, realized, unrealized,
-        funding, open_positions, status,
+        scope, time_ms, equity.live, shadow, max(state.real_peak, equity.live),
+        _fit(state.real_drawdown_pct(equity)), state.peak_equity,
+        _fit(state.drawdown_pct(equity)), realized, unrealized, funding, open_positions, status,
     )  # fmt: skip
+
+
+def _fit(drawdown: Decimal) -> Decimal:
+    """A drawdown at the column's scale, capped at what NUMERIC(10, 6) holds."""
+    return min(drawdown, _MAX_DRAWDOWN_PCT).quantize(_DRAWDOWN_PLACES)

@@ -278,7 +278,8 @@ def _transition(t: Any) -> dict[str, Any]:
         "time_ms": t.time_ms, "scope": t.scope, "kind": str(t.kind),
         "old_status": str(t.old_status), "new_status": str(t.new_status),
         "equity": float(t.equity), "peak_equity": float(t.peak_equity),
-        "drawdown_pct": float(t.drawdown_pct), "reason": t.reason,
+        "drawdown_pct": float(t.drawdown_pct), "real_peak": float(t.real_peak),
+        "real_drawdown_pct": float(t.real_drawdown_pct), "reason": t.reason,
     }  # fmt: skip
 
 
