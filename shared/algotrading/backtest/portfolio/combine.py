@@ -50,7 +50,7 @@ from algotrading.execution.sizing import (
 )
 from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, AllocationTable
 from algotrading.portfolio.breakers import BreakerState, BreakerThresholds, evaluate
-from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
+from algotrading.risk import PositionSide, RiskLimits, TradeProposal, risk_context, validate
 from algotrading.strategies.base import Sizing
 from algotrading.strategies.registry import get_strategy
 
@@ -142,8 +142,8 @@ def combine(
         state.baskets.clear()
         curves[i] = _snapshot(state, now)
     trades = [p.trade_row() for p in sorted(state.done + state.open, key=_trade_key)]
-    sleeves = {s: curves[:, j + 1] for j, s in enumerate(STRATEGY_IDS)}
-    return Combined(times, curves[:, 0], sleeves, trades, state.transitions, state.decisions)
+    sleeve_curves = {s: curves[:, j + 1] for j, s in enumerate(STRATEGY_IDS)}
+    return Combined(times, curves[:, 0], sleeve_curves, trades, state.transitions, state.decisions)
 
 
 def _trade_key(p: Position) -> tuple[float, tuple[int, int]]:
@@ -151,7 +151,7 @@ def _trade_key(p: Position) -> tuple[float, tuple[int, int]]:
 
 
 def _book(state: _State, now: int) -> None:
-    still = []
+    still: list[Position] = []
     for p in state.open:
         before = (p.next_leg, p.next_flow)
         book_until(p, state.sleeves[p.c.strategy], now)
@@ -220,8 +220,9 @@ def _quantity(
                          state.fee_rate, state.limits.max_risk_per_trade_pct)  # fmt: skip
     if raw <= ZERO:
         return ZERO, False, "rejected:no_capital"
-    proposal = TradeProposal(c.strategy, c.symbol, "long" if side > 0 else "short", raw, price,
-                             stop, dec(c.leverage), weighted)  # fmt: skip
+    direction = PositionSide.LONG if side > 0 else PositionSide.SHORT
+    proposal = TradeProposal(c.strategy, c.symbol, direction, raw, price, stop, dec(c.leverage),
+                             weighted)  # fmt: skip
     book = [p.as_risk_position(now) for p in state.open]
     statuses = {scope: b.status for scope, b in state.breakers.items()}
     verdict = validate(proposal, risk_context(ledger, book, statuses), state.limits)
