@@ -12,7 +12,7 @@ import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, overload
 
 import numpy as np
 
@@ -57,7 +57,8 @@ class SymbolOutcome:
 
     @property
     def closed(self) -> np.ndarray:
-        return self.walked.open_fraction == 0
+        flat: np.ndarray = self.walked.open_fraction == 0
+        return flat
 
     def trade_rows(self) -> list[dict[str, Any]]:
         count = np.arange(len(self.walked))
@@ -68,7 +69,7 @@ class SymbolOutcome:
     def _row(self, k: int, legs: range) -> dict[str, Any]:
         w, b = self.walked, self.bars
         qty = float(self.qty[k])
-        exits = [
+        exits: list[_Exit] = [
             {
                 "time": ms_to_iso(int(b.start_ms[w.leg_bar[j]])),
                 "price": float(w.leg_price[j]),
@@ -139,7 +140,8 @@ class BacktestResult:
         days, closes = daily_closes(self.equity_times, self.equity)
         daily = {"time_ms": days.tolist(), "equity": closes.tolist()}
         idle = [r.to_json() for r in self.idle]
-        return plain({**self.metrics, "equity_daily": daily, "idle": idle})
+        stored: dict[str, Any] = plain({**self.metrics, "equity_daily": daily, "idle": idle})
+        return stored
 
     def to_json(self) -> dict[str, Any]:
         return plain(
@@ -169,13 +171,27 @@ class BacktestResult:
         )
 
 
+class _Exit(TypedDict):
+    """One exit leg of a trade row."""
+
+    time: str
+    price: float
+    fraction: float
+    qty: float
+    reason: str
+
+
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+@overload
+def plain(value: dict[str, Any]) -> dict[str, Any]: ...
+@overload
+def plain(value: Any) -> Any: ...
 def plain(value: Any) -> Any:
     """`value` as JSON-ready Python: numpy scalars and arrays unwrapped, NaN and infinity None
-    (JSON, and so JSONB, has neither)."""
+    (JSON, and so JSONB, has neither). A dict stays a dict (the overload says so)."""
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -25,13 +25,14 @@ def stored_metrics(result: PortfolioResult) -> dict[str, Any]:
     daily = {"time_ms": days.tolist(), "equity": closes.tolist()}
     for name, curve in result.sleeves.items():
         daily[name] = daily_closes(result.times, curve)[1].tolist()
-    return plain({
+    stored: dict[str, Any] = plain({
         **result.metrics, "sleeves": result.sleeve_metrics, "correlation": result.correlation,
         "correlated_drawdowns": result.correlated_drawdowns,
         "breaker_transitions": result.transitions, "decisions": result.decisions,
         "strategies": result.strategies, "idle": [r.to_json() for r in result.idle],
         "equity_daily": daily,
     })  # fmt: skip
+    return stored
 
 
 def insert_portfolio_run(

@@ -10,6 +10,7 @@ first run when no row exists yet to lock. Everything runs in the caller's transa
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import psycopg
 
@@ -78,7 +79,7 @@ def load_states(
     return {row[0]: _state(row) for row in rows}
 
 
-def _state(row: tuple) -> BreakerState:
+def _state(row: tuple[Any, ...]) -> BreakerState:
     scope, status, peak, base, shadow, override, by, reason, changed_at, warned = row
     return BreakerState(
         scope=scope,
@@ -105,7 +106,7 @@ def save_states(conn: psycopg.Connection, account_id: int, states: Iterable[Brea
         return max(cur.rowcount, 0)
 
 
-def _params(account_id: int, s: BreakerState) -> tuple:
+def _params(account_id: int, s: BreakerState) -> tuple[Any, ...]:
     changed_at = None if s.changed_ms is None else ms_to_datetime(s.changed_ms)
     override = None if s.override is None else s.override.value
     return (

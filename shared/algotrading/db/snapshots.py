@@ -8,6 +8,7 @@ curve has exactly one point per scope and schedule tick.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -42,7 +43,7 @@ def insert_snapshots(conn: psycopg.Connection, account_id: int, rows: Sequence[S
         return max(cur.rowcount, 0)
 
 
-def _params(account_id: int, r: SnapshotRow) -> tuple:
+def _params(account_id: int, r: SnapshotRow) -> tuple[Any, ...]:
     return (
         account_id, check_scope(r.scope), ms_to_datetime(r.time_ms), r.equity, r.shadow_equity,
         r.peak_equity, r.drawdown_pct, r.realized_pnl, r.unrealized_pnl, r.funding_pnl,
@@ -71,7 +72,7 @@ def load_snapshots(
     return [_row(r) for r in rows]
 
 
-def _row(r: tuple) -> SnapshotRow:
+def _row(r: tuple[Any, ...]) -> SnapshotRow:
     scope, time, equity, shadow, peak, drawdown, realized, unrealized, funding, n, state = r
     return SnapshotRow(
         scope, datetime_to_ms(time), equity, shadow, peak, drawdown, realized, unrealized,

@@ -10,6 +10,8 @@ evaluations in between reuse it; trend and the scalper keep their default lists.
 
 from __future__ import annotations
 
+from typing import Any
+
 from algotrading.db.strategy_configs import StrategyConfig
 from algotrading.domain.intervals import DAY_MS, Interval
 from algotrading.domain.series import Candles, FundingHistory
@@ -35,7 +37,7 @@ FUNDING_PAGE = 200
 
 def wanted_symbols(
     market: MarketData,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     config: StrategyConfig,
     active: list[str],
     close_ms: int,
@@ -48,7 +50,7 @@ def wanted_symbols(
     return scanned(market, strategy, active, close_ms)
 
 
-def scan_config(strategy: Strategy) -> UniverseConfig:
+def scan_config(strategy: Strategy[Any]) -> UniverseConfig:
     """The liquidity rules of the strategy's scan (its parameters)."""
     p = strategy.params
     return UniverseConfig(
@@ -57,7 +59,9 @@ def scan_config(strategy: Strategy) -> UniverseConfig:
     )  # fmt: skip
 
 
-def scanned(market: MarketData, strategy: Strategy, active: list[str], close_ms: int) -> list[str]:
+def scanned(
+    market: MarketData, strategy: Strategy[Any], active: list[str], close_ms: int
+) -> list[str]:
     """The scan in force at `close_ms`, taken on first use and kept for its scan time."""
     at = scan_time(strategy.id, close_ms)
     key = (strategy.id, at, strategy.params.model_dump_json())
@@ -67,7 +71,7 @@ def scanned(market: MarketData, strategy: Strategy, active: list[str], close_ms:
     return list(market.scans[key])
 
 
-def _scan(market: MarketData, strategy: Strategy, active: list[str], at: int) -> list[str]:
+def _scan(market: MarketData, strategy: Strategy[Any], active: list[str], at: int) -> list[str]:
     cfg = scan_config(strategy)
     fetched = {s: _daily(market, s, at, cfg.history_days) for s in active}
     daily = {s: c for s, c in fetched.items() if c is not None and len(c)}
