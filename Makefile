@@ -28,6 +28,7 @@ demo: $(VENV)/.installed-local
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check shared functions infra layers tests
 	$(BIN)/ruff format --check shared functions infra layers tests
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest -n $(WORKERS) -q
