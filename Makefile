@@ -29,6 +29,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check shared functions infra layers tests
 	$(BIN)/ruff format --check shared functions infra layers tests
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest -n $(WORKERS) -q

@@ -215,14 +215,15 @@ def _size(
     entry_ms = [p.bars.start_ms[p.walked.entry_bar] for p in parts]
     done_ms = [_done_ms(p) for p in parts]
     book = UnitBook(
-        entry_ms=np.concatenate(entry_ms or [[]]).astype(np.int64),
-        done_ms=np.concatenate(done_ms or [[]]).astype(np.int64),
-        price=np.concatenate([p.walked.entry_price for p in parts] or [[]]),
+        entry_ms=np.concatenate(entry_ms or [np.array([])]).astype(np.int64),
+        done_ms=np.concatenate(done_ms or [np.array([])]).astype(np.int64),
+        price=np.concatenate([p.walked.entry_price for p in parts] or [np.array([])]),
         unit_risk=np.concatenate(
-            [unit_risk(p.walked.entry_price, p.walked.stop, config.fee_rate) for p in parts] or [[]]
+            [unit_risk(p.walked.entry_price, p.walked.stop, config.fee_rate) for p in parts]
+            or [np.array([])]
         ),
-        weight=np.concatenate([p.walked.weight for p in parts] or [[]]),
-        net_unit=np.concatenate([p.units.net for p in parts] or [[]]),
+        weight=np.concatenate([p.walked.weight for p in parts] or [np.array([])]),
+        net_unit=np.concatenate([p.units.net for p in parts] or [np.array([])]),
     )
     order = np.argsort(book.entry_ms, kind="stable")
     ordered = UnitBook(*(getattr(book, f)[order] for f in UnitBook.__slots__))

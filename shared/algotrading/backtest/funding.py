@@ -15,6 +15,7 @@ settlements with two `searchsorted` calls, and the settlements are expanded with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -82,4 +83,5 @@ def select_flows(flows: FundingFlows, keep: np.ndarray) -> FundingFlows:
 
 def per_trade(flows: FundingFlows, trades: int) -> F64:
     """Net funding per unit of each position."""
-    return np.bincount(flows.trade, weights=flows.per_unit, minlength=trades)
+    # numpy's stubs type every bincount as integers; with float weights it is float64
+    return cast(F64, np.bincount(flows.trade, weights=flows.per_unit, minlength=trades))

@@ -138,9 +138,11 @@ def ledger_of(
     closed_net: Sequence[F64], fees: float, flows: Sequence[F64], open_at_end: int, gross: float
 ) -> Ledger:
     return Ledger(
-        net_pnl_closed=np.concatenate([np.asarray(a, dtype=float) for a in closed_net] or [[]]),
+        net_pnl_closed=np.concatenate(
+            [np.asarray(a, dtype=float) for a in closed_net] or [np.array([])]
+        ),
         fees=float(fees),
-        funding_flows=np.concatenate([np.asarray(a, dtype=float) for a in flows] or [[]]),
+        funding_flows=np.concatenate([np.asarray(a, dtype=float) for a in flows] or [np.array([])]),
         open_at_end=open_at_end,
         gross_pnl=float(gross),
     )

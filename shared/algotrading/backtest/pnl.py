@@ -8,6 +8,7 @@ liquidation (a bankruptcy close pays no fee, docs/fill-model.md), and the fundin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -54,7 +55,7 @@ def unit_results(walked: WalkedTrades, flows: FundingFlows, fee_rate: float) -> 
     leg_fee = np.where(charged, trade_fee(f * price, fee_rate), 0.0)
     entry_fee = trade_fee(walked.entry_price, fee_rate)
     return UnitResults(
-        gross=np.bincount(lt, weights=leg_gross, minlength=n),
+        gross=cast(F64, np.bincount(lt, weights=leg_gross, minlength=n)),  # float64: weighted
         fees=entry_fee + np.bincount(lt, weights=leg_fee, minlength=n),
         funding=per_trade(flows, n),
         entry_fee=entry_fee,

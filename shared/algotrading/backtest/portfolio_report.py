@@ -109,10 +109,10 @@ def equity_figure(result: PortfolioResult) -> Any:
         fig.add_trace(go.Scatter(x=x, y=y, name=name, line={"width": 1.2}))
     for t in result.transitions:
         at = int(np.searchsorted(result.times, t["time_ms"], side="left"))
-        y = float(curves[t["scope"]][min(at, len(result.times) - 1)])
+        y_at = float(curves[t["scope"]][min(at, len(result.times) - 1)])
         colour = _COLOURS.get(t["kind"], "#7f8c8d")
         fig.add_vline(x=ms_to_iso(t["time_ms"]), line={"dash": "dash", "color": colour})
-        fig.add_trace(go.Scatter(x=[ms_to_iso(t["time_ms"])], y=[y], mode="markers+text",
+        fig.add_trace(go.Scatter(x=[ms_to_iso(t["time_ms"])], y=[y_at], mode="markers+text",
                                  marker={"size": 10, "color": colour, "symbol": "x"},
                                  text=[f"{t['scope']} {t['kind']}"], textposition="top center",
                                  showlegend=False))  # fmt: skip

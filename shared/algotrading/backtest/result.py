@@ -12,7 +12,7 @@ import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -58,7 +58,8 @@ class SymbolOutcome:
 
     @property
     def closed(self) -> np.ndarray:
-        return self.walked.open_fraction == 0
+        flat: np.ndarray = self.walked.open_fraction == 0
+        return flat
 
     def trade_rows(self) -> list[dict[str, Any]]:
         count = np.arange(len(self.walked))
@@ -69,7 +70,7 @@ class SymbolOutcome:
     def _row(self, k: int, legs: range) -> dict[str, Any]:
         w, b = self.walked, self.bars
         qty = float(self.qty[k])
-        exits = [
+        exits: list[_Exit] = [
             {
                 "time": ms_to_iso(int(b.start_ms[w.leg_bar[j]])),
                 "price": float(w.leg_price[j]),
@@ -140,7 +141,8 @@ class BacktestResult:
         days, closes = daily_closes(self.equity_times, self.equity)
         daily = {"time_ms": days.tolist(), "equity": closes.tolist()}
         idle = [r.to_json() for r in self.idle]
-        return plain({**self.metrics, "equity_daily": daily, "idle": idle})
+        stored: dict[str, Any] = plain({**self.metrics, "equity_daily": daily, "idle": idle})
+        return stored
 
     def to_json(self) -> dict[str, Any]:
         return plain(
@@ -168,6 +170,16 @@ class BacktestResult:
                 },
             }
         )
+
+
+class _Exit(TypedDict):
+    """One exit leg of a trade row."""
+
+    time: str
+    price: float
+    fraction: float
+    qty: float
+    reason: str
 
 
 def _finite(value: float) -> float | None:

@@ -41,7 +41,7 @@ def status(as_json: bool) -> None:
             }
         )
         return
-    rows = [
+    rows: list[tuple[str, str, str | None]] = [
         (m.name, "applied", m.applied_at.strftime("%Y-%m-%d %H:%M:%S UTC")) for m in state.applied
     ]
     rows += [(name, "pending", None) for name in state.pending]

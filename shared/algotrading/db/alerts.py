@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -76,7 +77,7 @@ def list_undelivered(
     return [_stored(r) for r in rows]
 
 
-def _stored(r: tuple) -> StoredAlert:
+def _stored(r: tuple[Any, ...]) -> StoredAlert:
     alert_id, account, level, kind, message, details, created, delivered, key = r
     event = AlertEvent(
         kind=kind, level=level, message=message, account_id=account, details=details or {},

@@ -33,14 +33,29 @@ class StrategyRun(Protocol):
     """What is stored of a strategy run (`backtest.result.BacktestResult` is one); a protocol so
     that storage never imports the backtest above it."""
 
-    run_id: str
-    strategy: str
-    symbols: tuple[str, ...]
-    start_ms: int
-    end_ms: int
-    initial_capital: float
-    params: dict[str, Any]
-    assumptions: dict[str, Any]
+    @property
+    def run_id(self) -> str: ...
+
+    @property
+    def strategy(self) -> str: ...
+
+    @property
+    def symbols(self) -> tuple[str, ...]: ...
+
+    @property
+    def start_ms(self) -> int: ...
+
+    @property
+    def end_ms(self) -> int: ...
+
+    @property
+    def initial_capital(self) -> float: ...
+
+    @property
+    def params(self) -> dict[str, Any]: ...
+
+    @property
+    def assumptions(self) -> dict[str, Any]: ...
 
     @property
     def final_equity(self) -> float: ...

@@ -9,11 +9,15 @@ from __future__ import annotations
 import threading
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from algotrading.errors import DatabaseUnavailable
 
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
+
 _SOCKET_PATH_LIMIT = 100
-_servers: dict[Path, object] = {}
+_servers: dict[Path, PostgresServer] = {}
 _lock = threading.Lock()
 
 
@@ -40,10 +44,10 @@ def embedded_database_url(pgdata: Path, database: str = "postgres") -> str:
                 path.mkdir(parents=True, exist_ok=True)  # pgserver's own mkdir races
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    server = pgserver.get_server(path, cleanup_mode="stop")
+                    server = pgserver.postgres_server.get_server(path, cleanup_mode="stop")
             except Exception as exc:  # pgserver raises bare subprocess/OS errors
                 raise DatabaseUnavailable(
                     f"embedded PostgreSQL failed to start in {path}: {exc}"
                 ) from None
             _servers[path] = server
-    return server.get_uri(database)  # type: ignore[attr-defined]
+    return server.get_uri(database)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import psycopg
 
@@ -55,7 +56,7 @@ def upsert_performance(
         return max(cur.rowcount, 0)
 
 
-def _params(account_id: int, r: PerformanceRow) -> tuple:
+def _params(account_id: int, r: PerformanceRow) -> tuple[Any, ...]:
     return (
         account_id, check_scope(r.scope), Period(r.period).value, ms_to_datetime(r.as_of_ms),
         _num(r.period_return), _num(r.sharpe), _num(r.sortino), _num(r.calmar),
@@ -81,6 +82,6 @@ def load_performance(
     return [_row(r) for r in rows]
 
 
-def _row(r: tuple) -> PerformanceRow:
+def _row(r: tuple[Any, ...]) -> PerformanceRow:
     values = [None if v is None else float(v) for v in r[3:10]]
-    return PerformanceRow(r[0], Period(r[1]), datetime_to_ms(r[2]), *values, r[10])
+    return PerformanceRow(*(r[0], Period(r[1]), datetime_to_ms(r[2]), *values, r[10]))

@@ -22,13 +22,26 @@ class PortfolioRun(Protocol):
     """What is stored of a portfolio run (`backtest.portfolio.result.PortfolioResult` is one);
     a protocol so that storage never imports the backtest above it."""
 
-    run_id: str
-    start_ms: int
-    end_ms: int
-    initial_capital: float
-    allocation: dict[str, float]
-    assumptions: dict[str, Any]
-    trades: list[dict[str, Any]]
+    @property
+    def run_id(self) -> str: ...
+
+    @property
+    def start_ms(self) -> int: ...
+
+    @property
+    def end_ms(self) -> int: ...
+
+    @property
+    def initial_capital(self) -> float: ...
+
+    @property
+    def allocation(self) -> dict[str, float]: ...
+
+    @property
+    def assumptions(self) -> dict[str, Any]: ...
+
+    @property
+    def trades(self) -> list[dict[str, Any]]: ...
 
     @property
     def final_equity(self) -> float: ...

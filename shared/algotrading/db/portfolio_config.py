@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import psycopg
 
@@ -60,7 +61,7 @@ def load_portfolio_config(conn: psycopg.Connection, account_id: int) -> Portfoli
     )
 
 
-def _account_row(conn: psycopg.Connection, account_id: int) -> tuple:
+def _account_row(conn: psycopg.Connection, account_id: int) -> tuple[Any, ...]:
     row = conn.execute(
         "SELECT starting_capital, max_loss_per_trade, max_risk_per_trade_pct,"
         " max_portfolio_risk_pct, max_leverage FROM trading_accounts WHERE id = %s",
@@ -71,7 +72,7 @@ def _account_row(conn: psycopg.Connection, account_id: int) -> tuple:
     return tuple(row)
 
 
-def _limits(account_id: int, values: tuple) -> RiskLimits:
+def _limits(account_id: int, values: tuple[Any, ...]) -> RiskLimits:
     max_loss, risk_pct, portfolio_pct, leverage = values
     try:
         return RiskLimits(max_loss, risk_pct, portfolio_pct, leverage)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import psycopg
 
@@ -69,7 +70,7 @@ def load_states(
     return {row[0]: state_from_row(row) for row in rows}
 
 
-def state_from_row(row: tuple) -> BreakerState:
+def state_from_row(row: tuple[Any, ...]) -> BreakerState:
     """A `portfolio_state` row (the columns of `_FIELDS`, in order) as a breaker state."""
     (scope, status, peak, base, shadow, override, by, reason, changed_at, warned, real_peak,
      floor_peak, floored, resumed_by, resumed_reason, resumed_at, last_flow_at) = row  # fmt: skip
@@ -82,7 +83,7 @@ def state_from_row(row: tuple) -> BreakerState:
     )  # fmt: skip
 
 
-def state_to_row(s: BreakerState) -> tuple:
+def state_to_row(s: BreakerState) -> tuple[Any, ...]:
     """The row `state_from_row` reads back, money at the columns' scale: what a restart loads
     is exactly this (the breaker property tests round-trip through both functions)."""
     shadow = None if s.shadow_equity is None else _money(s.shadow_equity)

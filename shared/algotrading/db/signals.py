@@ -66,7 +66,7 @@ class SignalRecord:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (times as ms, numbers as text), for results and replay reports."""
-        return json_safe(
+        safe: dict[str, Any] = json_safe(
             {
                 "id": self.id, "strategy": self.strategy, "symbol": self.symbol,
                 "bar_interval": self.bar_interval, "bar_close_ms": self.bar_close_ms,
@@ -75,6 +75,7 @@ class SignalRecord:
                 "take_profit": self.take_profit, "qty": self.qty,
             }
         )  # fmt: skip
+        return safe
 
 
 def upsert_signal(conn: psycopg.Connection, account_id: int, rec: SignalRecord) -> int:
@@ -132,7 +133,7 @@ def list_signals(
     return [_record(r) for r in rows]
 
 
-def _record(r: tuple) -> SignalRecord:
+def _record(r: tuple[Any, ...]) -> SignalRecord:
     sid, strategy, symbol, interval, close, action, decision, reason = r[:8]
     price, stop, take, qty, details = r[8:]
     return SignalRecord(

@@ -8,6 +8,7 @@ curve has exactly one point per scope and schedule tick.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -43,7 +44,7 @@ def insert_snapshots(conn: psycopg.Connection, account_id: int, rows: Sequence[S
         return max(cur.rowcount, 0)
 
 
-def _params(account_id: int, r: SnapshotRow) -> tuple:
+def _params(account_id: int, r: SnapshotRow) -> tuple[Any, ...]:
     return (
         account_id, check_scope(r.scope), ms_to_datetime(r.time_ms), r.equity, r.shadow_equity,
         r.real_peak, r.real_drawdown_pct, r.breaker_reference, r.breaker_drawdown_pct,
@@ -72,9 +73,13 @@ def load_snapshots(
     return [_row(r) for r in rows]
 
 
-def _row(r: tuple) -> SnapshotRow:
-    scope, time, *values, state = r
-    return SnapshotRow(scope, datetime_to_ms(time), *values, BreakerStatus(state))
+def _row(r: tuple[Any, ...]) -> SnapshotRow:
+    (scope, time, equity, shadow, real_peak, real_dd, reference, breaker_dd, realized, unrealized,
+     funding, n, state) = r  # fmt: skip
+    return SnapshotRow(
+        scope, datetime_to_ms(time), equity, shadow, real_peak, real_dd, reference, breaker_dd,
+        realized, unrealized, funding, n, BreakerStatus(state),
+    )  # fmt: skip
 
 
 def load_equity_curve(

@@ -63,7 +63,8 @@ class Trade:
         return self.realized_pnl - self.fees + self.funding
 
     def as_dict(self) -> dict[str, Any]:
-        return json_safe({name: getattr(self, name) for name in self.__slots__})
+        safe: dict[str, Any] = json_safe({name: getattr(self, name) for name in self.__slots__})
+        return safe
 
 
 def _ms(value: datetime | None) -> int | None:
@@ -74,8 +75,8 @@ def _dt(ms: int | None) -> datetime | None:
     return None if ms is None else ms_to_datetime(ms)
 
 
-def _trade(r: tuple) -> Trade:
-    return Trade(*r[:16], _ms(r[16]), _ms(r[17]), r[18])
+def _trade(r: tuple[Any, ...]) -> Trade:
+    return Trade(*(*r[:16], _ms(r[16]), _ms(r[17]), r[18]))  # one tuple: mypy counts it
 
 
 def insert_trade(
@@ -214,7 +215,9 @@ def set_funding(conn: psycopg.Connection, trade_id: int, funding: Decimal) -> No
     )
 
 
-def closed_totals(conn: psycopg.Connection, account_id: int) -> list[tuple[str, bool, tuple]]:
+def closed_totals(
+    conn: psycopg.Connection, account_id: int
+) -> list[tuple[str, bool, tuple[Decimal, Decimal, Decimal]]]:
     """Per (strategy, is_shadow): realized, fees, funding of the closed trades, for the ledger."""
     rows = conn.execute(
         "SELECT strategy, is_shadow, sum(realized_pnl), sum(fees), sum(funding) FROM trades"

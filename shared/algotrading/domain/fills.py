@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -26,9 +26,10 @@ MARKET_SLIPPAGE_BPS = 2.0
 """What a market order pays against the taker unless configured otherwise: the simulator's
 default, the backtest's default and the live paper path's, one number so the three agree."""
 
-Num = TypeVar("Num", float, Decimal)
-"""Money arithmetic below works on floats (backtest) and on Decimals (the simulator's books)."""
 F64 = npt.NDArray[np.float64]
+Num = TypeVar("Num", float, Decimal, F64)
+"""Money arithmetic below works on floats and float arrays (backtest) and on Decimals (the
+simulator's books)."""
 Bools = npt.NDArray[np.bool_]
 
 
@@ -47,8 +48,12 @@ class FeeSchedule:
         return trade_fee(value, self.rate(is_maker))
 
 
-def trade_fee(value: Num, rate: Num) -> Num:
-    """Fee = |traded value| x rate, in the settle coin."""
+@overload
+def trade_fee(value: F64, rate: float) -> F64: ...
+@overload
+def trade_fee(value: Num, rate: Num) -> Num: ...
+def trade_fee(value: Any, rate: Any) -> Any:
+    """Fee = |traded value| x rate, in the settle coin (a backtest's arrays at one float rate)."""
     return abs(value) * rate
 
 

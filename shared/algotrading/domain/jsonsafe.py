@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -35,9 +35,13 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
+@overload
+def plain(value: dict[str, Any]) -> dict[str, Any]: ...
+@overload
+def plain(value: Any) -> Any: ...
 def plain(value: Any) -> Any:
     """`value` as JSON-ready Python: numpy scalars and arrays unwrapped, NaN and infinity None
-    (JSON, and so JSONB, has neither)."""
+    (JSON, and so JSONB, has neither). A dict stays a dict (the overload says so)."""
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

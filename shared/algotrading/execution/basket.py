@@ -27,7 +27,7 @@ from algotrading.strategies.base import SignalFrame, Strategy
 def basket_weights(
     ctx: Ctx,
     book: Book,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     frames: Mapping[str, SignalFrame],
     wanted: Sequence[str],
 ) -> dict[str, Decimal]:

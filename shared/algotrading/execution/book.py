@@ -24,7 +24,7 @@ from algotrading.db.strategy_state import StoredPosition, load_positions
 from algotrading.portfolio.breakers import BreakerStatus, statuses
 from algotrading.portfolio.sleeves import PortfolioLedger, TradePnl, build_ledger
 from algotrading.risk.sizing import ZERO, dec
-from algotrading.risk.types import OpenPosition
+from algotrading.risk.types import OpenPosition, PositionSide
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,7 @@ def build_book(
         if qty > ZERO and t.entry_price is not None:
             positions.append(
                 OpenPosition(
-                    t.strategy, t.symbol, t.side, qty, t.entry_price, t.stop_loss,
+                    t.strategy, t.symbol, PositionSide(t.side), qty, t.entry_price, t.stop_loss,
                     t.leverage or Decimal(1), mark, t.is_shadow,
                 )
             )  # fmt: skip

@@ -38,7 +38,7 @@ STOPPED = ("stop_loss", "trailing_stop", "liquidation")
 
 
 def exchange_levels(
-    strategy: Strategy, state: PositionState, info: SymbolInfo
+    strategy: Strategy[Any], state: PositionState, info: SymbolInfo
 ) -> tuple[Decimal | None, Decimal | None]:
     """The stop-loss and take-profit the exchange should hold for this state.
 
@@ -80,7 +80,7 @@ def signal_row(pending: Mapping[str, Any]) -> SignalRow:
 
 
 def book_entry(
-    ctx: Ctx, row: OrderRow, order: Order, pending: Mapping[str, Any], strategy: Strategy
+    ctx: Ctx, row: OrderRow, order: Order, pending: Mapping[str, Any], strategy: Strategy[Any]
 ) -> trades_db.Trade | None:
     """The entry's outcome: an open trade (filled), a cancelled one, or still waiting (None)."""
     assert row.trade_id is not None
@@ -96,7 +96,7 @@ def book_entry(
 
 
 def record_entry_fill(
-    ctx: Ctx, row: OrderRow, order: Order, pending: Mapping[str, Any], strategy: Strategy
+    ctx: Ctx, row: OrderRow, order: Order, pending: Mapping[str, Any], strategy: Strategy[Any]
 ) -> trades_db.Trade:
     """Write the filled entry: order row, open trade, policy state, alert (one transaction)."""
     assert row.trade_id is not None and order.avg_fill_price is not None
@@ -226,7 +226,7 @@ def _exit_reason(
     trade: trades_db.Trade,
     exits: Sequence[Execution],
     trailing: bool,
-    mine: Mapping[str | None, OrderRow],
+    mine: Mapping[str, OrderRow],
 ) -> str:
     """Why the position went flat, read from its last exit fill."""
     if not exits:

@@ -58,7 +58,7 @@ class Report:
     """Something's outcome is unknown (exchange timeout, outage): the run must be redone."""
 
     def as_dict(self) -> dict[str, Any]:
-        return json_safe(
+        safe: dict[str, Any] = json_safe(
             {
                 "strategies": self.strategies, "signals": self.signals, "orders": self.orders,
                 "opened": self.opened, "closed": self.closed,
@@ -67,6 +67,7 @@ class Report:
                 "baskets": self.baskets, "incomplete": self.incomplete,
             }
         )  # fmt: skip
+        return safe
 
 
 @dataclass
@@ -79,7 +80,7 @@ class Ctx:
     close_ms: int
     config: PortfolioConfig
     configs: dict[str, StrategyConfig]
-    strategies: dict[str, Strategy]
+    strategies: dict[str, Strategy[Any]]
     breakers: dict[str, BreakerStatus] = field(default_factory=dict)
     positions: dict[str, Position] = field(default_factory=dict)
     fill_delays_s: tuple[float, ...] = DEFAULT_FILL_DELAYS_S

@@ -75,13 +75,14 @@ def take(ctx: Ctx, thresholds: BreakerThresholds) -> dict[str, Any]:
     closed = 0
     if any(t.close_positions for t in result.transitions):
         closed = close_all_live(ctx, list(book.trades), "portfolio_halt")
-    return json_safe(
+    safe: dict[str, Any] = json_safe(
         {
             "rows": [_row(r) for r in result.rows], "inserted": inserted,
             "transitions": [f"{t.scope}: {t.kind} ({t.reason})" for t in result.transitions],
             "performance_rows": refreshed, "closed_on_halt": closed,
         }
     )  # fmt: skip
+    return safe
 
 
 def _row(r: Any) -> dict[str, Any]:

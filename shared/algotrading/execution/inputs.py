@@ -25,6 +25,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import fields
+from typing import Any
 
 import numpy as np
 
@@ -114,7 +115,7 @@ class MarketData:
             self._active = (hour, self.exchange.get_active_symbols())
         return self._active[1]
 
-    def history(self, strategy: Strategy, symbol: str, close_ms: int) -> MarketHistory:
+    def history(self, strategy: Strategy[Any], symbol: str, close_ms: int) -> MarketHistory:
         """Everything `strategy` needs for `symbol` as known at `close_ms`."""
         candles = {
             iv: self.closed_candles(
@@ -132,7 +133,7 @@ class MarketData:
         return MarketHistory(symbol, candles, funding, oi, interval_hours)
 
     def histories(
-        self, strategy: Strategy, symbols: Iterable[str], close_ms: int
+        self, strategy: Strategy[Any], symbols: Iterable[str], close_ms: int
     ) -> dict[str, MarketHistory]:
         return {s: self.history(strategy, s, close_ms) for s in symbols}
 

@@ -68,7 +68,8 @@ def run_once(
             finish_evaluation(conn, account_id, job, close_ms, status, result)
             stored = get_evaluation(conn, account_id, job, close_ms)
         # every caller gets the result as stored, the first run included
-        return LedgerOutcome(stored.result if stored else result, status, replayed=False)
+        kept = stored.result if stored and stored.result is not None else result
+        return LedgerOutcome(kept, status, replayed=False)
     finally:
         if not conn.closed:
             unlock_job(conn, account_id, job)

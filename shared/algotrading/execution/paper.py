@@ -14,6 +14,7 @@ ledger keeps their PnL out of every sleeve. Funding is not simulated for paper t
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from algotrading.db import trades as trades_db
 from algotrading.db.strategy_state import clear_position, save_position
@@ -38,7 +39,7 @@ def paper_fill(ctx: Ctx, symbol: str, price: Decimal, is_buy: bool) -> Decimal:
 
 def open_paper(
     ctx: Ctx,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     row: SignalRow,
     side: PositionSide,
     qty: Decimal,

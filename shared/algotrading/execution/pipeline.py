@@ -10,6 +10,8 @@ strategy's basket weights are re-spread over the members it can enter (`executio
 
 from __future__ import annotations
 
+from typing import Any
+
 from algotrading.db.evaluations import latest_done
 from algotrading.db.orders import list_orders
 from algotrading.db.signals import SignalRecord, list_signals
@@ -75,7 +77,7 @@ def book_of(ctx: Ctx) -> Book:
     return build_book(ctx.conn, ctx.account_id, ctx.config, marks, sizes)
 
 
-def _strategy(ctx: Ctx, strategy: Strategy, active: set[str]) -> None:
+def _strategy(ctx: Ctx, strategy: Strategy[Any], active: set[str]) -> None:
     config = ctx.configs[strategy.id]
     book = book_of(ctx)
     held = sorted({t.symbol for t in book.trades if t.strategy == strategy.id})
@@ -108,7 +110,7 @@ def _strategy(ctx: Ctx, strategy: Strategy, active: set[str]) -> None:
                 book = book_of(ctx)
 
 
-def _histories(ctx: Ctx, strategy: Strategy, symbols: list[str]) -> dict[str, MarketHistory]:
+def _histories(ctx: Ctx, strategy: Strategy[Any], symbols: list[str]) -> dict[str, MarketHistory]:
     """Each symbol's history; a symbol the exchange definitively refuses (no such timeframe,
     delisted) is left out and listed, a transient failure fails the strategy (retried)."""
     histories = {}
@@ -123,7 +125,7 @@ def _histories(ctx: Ctx, strategy: Strategy, symbols: list[str]) -> dict[str, Ma
     return histories
 
 
-def _current(ctx: Ctx, strategy: Strategy, frame: SignalFrame) -> bool:
+def _current(ctx: Ctx, strategy: Strategy[Any], frame: SignalFrame) -> bool:
     """Whether the frame's last row is the bar closing now; logs a skip when it is not."""
     if len(frame) and int(frame.close_ms[-1]) == ctx.close_ms:
         return True

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from algotrading.db import trades as trades_db
 from algotrading.db.orders import get_by_link
@@ -47,7 +48,11 @@ from algotrading.strategies.policy import (
 
 
 def step_through(
-    state: PositionState, candles: Candles, frame: SignalFrame, strategy: Strategy, until_ms: int
+    state: PositionState,
+    candles: Candles,
+    frame: SignalFrame,
+    strategy: Strategy[Any],
+    until_ms: int,
 ) -> tuple[PositionState, list[ExitAction], int]:
     """Step every bar closed after the state's last step up to `until_ms`; also returns how
     many bars were stepped."""
@@ -71,7 +76,7 @@ def step_through(
 def manage(
     ctx: Ctx,
     book: Book,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     frames: Mapping[str, SignalFrame],
     histories: Mapping[str, MarketHistory],
 ) -> bool:
@@ -107,7 +112,7 @@ def manage(
 def _live(
     ctx: Ctx,
     trade: trades_db.Trade,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     before: PositionState,
     state: PositionState,
     actions: list[ExitAction],
@@ -129,7 +134,7 @@ def _live(
 
 
 def _save_and_protect(
-    ctx: Ctx, trade: trades_db.Trade, strategy: Strategy, state: PositionState, left: Decimal
+    ctx: Ctx, trade: trades_db.Trade, strategy: Strategy[Any], state: PositionState, left: Decimal
 ) -> None:
     sl, tp = exchange_levels(strategy, state, ctx.info(trade.symbol))
     with ctx.tx() as conn:
@@ -140,7 +145,7 @@ def _save_and_protect(
         protect(ctx, current, ctx.positions.get(trade.symbol), left)
 
 
-def mark_partial(state: PositionState, strategy: Strategy) -> PositionState:
+def mark_partial(state: PositionState, strategy: Strategy[Any]) -> PositionState:
     """The state after its partial was taken outside the stepper (at the exchange first, or at
     market because its level was already passed): the trail arms after the next bar, as the
     stepper arms it after the bar that took the partial."""
@@ -151,7 +156,7 @@ def mark_partial(state: PositionState, strategy: Strategy) -> PositionState:
 def _follow_exchange(
     ctx: Ctx,
     trade: trades_db.Trade,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     state: PositionState,
     actions: list[ExitAction],
 ) -> PositionState:
@@ -173,7 +178,7 @@ def _follow_exchange(
 def _execute(
     ctx: Ctx,
     trade: trades_db.Trade,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     before: PositionState,
     actions: list[ExitAction],
     open_qty: Decimal,
@@ -200,7 +205,11 @@ def _execute(
 
 
 def _take_partial(
-    ctx: Ctx, trade: trades_db.Trade, strategy: Strategy, before: PositionState, open_qty: Decimal
+    ctx: Ctx,
+    trade: trades_db.Trade,
+    strategy: Strategy[Any],
+    before: PositionState,
+    open_qty: Decimal,
 ) -> Decimal | None:
     """What the partial takes off `open_qty` (the exchange's size at the reconciliation): zero
     when the resting order's fill was booked before (the size shows it already), its fill when
@@ -224,7 +233,11 @@ def _take_partial(
 
 
 def _market_partial(
-    ctx: Ctx, trade: trades_db.Trade, strategy: Strategy, state: PositionState, open_qty: Decimal
+    ctx: Ctx,
+    trade: trades_db.Trade,
+    strategy: Strategy[Any],
+    state: PositionState,
+    open_qty: Decimal,
 ) -> Decimal | None:
     qty = resting.partial_qty(ctx, strategy, state, trade.symbol, open_qty)
     intent = "exit" if qty >= open_qty else "partial_exit"

@@ -22,6 +22,7 @@ paper is sized the same way and filled virtually (`paper`).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from algotrading.db import trades as trades_db
 from algotrading.db.orders import (
@@ -44,6 +45,7 @@ from algotrading.execution.order_ids import order_link_id
 from algotrading.execution.paper import open_paper
 from algotrading.execution.protect import protect
 from algotrading.execution.submit import send
+from algotrading.risk import PositionSide as RiskSide
 from algotrading.risk import TradeProposal, risk_context, validate
 from algotrading.risk.sizing import (
     ZERO,
@@ -59,7 +61,7 @@ from algotrading.strategies.base import PositionSide, SignalFrame, SignalRow, Si
 def decide(
     ctx: Ctx,
     book: Book,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     frame: SignalFrame,
     price: Decimal,
     weight: Decimal | None = None,
@@ -101,7 +103,7 @@ def _no_signal(frame: SignalFrame, i: int, held: trades_db.Trade | None) -> str:
 
 def _skip_reason(
     ctx: Ctx,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     row: SignalRow,
     held: trades_db.Trade | None,
     side: PositionSide,
@@ -128,13 +130,13 @@ def _log(
 
 def _with(base: SignalRecord, **changes: object) -> SignalRecord:
     values = {name: getattr(base, name) for name in base.__slots__} | changes
-    return SignalRecord(**values)  # type: ignore[arg-type]
+    return SignalRecord(**values)
 
 
 def _enter(
     ctx: Ctx,
     book: Book,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     row: SignalRow,
     side: PositionSide,
     price: Decimal,
@@ -159,8 +161,8 @@ def _enter(
         reason = f"no_capital: sizing capital {capital}"
         return _log(ctx, base, action=action, decision="rejected", reason=reason, stop=stop)
     weighted = strategy.policy.sizing is Sizing.WEIGHT
-    proposal = TradeProposal(strategy.id, row.symbol, side.value, raw, price, stop, leverage,
-                             weighted)  # fmt: skip
+    proposal = TradeProposal(strategy.id, row.symbol, RiskSide(side.value), raw, price, stop,
+                             leverage, weighted)  # fmt: skip
     verdict = validate(proposal, risk_context(book.ledger, book.positions, ctx.breakers),
                        ctx.config.limits)  # fmt: skip
     if not verdict.accepted and not verdict.shadow:
@@ -181,7 +183,7 @@ def _enter(
 
 def _paper(
     ctx: Ctx,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     row: SignalRow,
     side: PositionSide,
     qty: Decimal,
@@ -196,7 +198,7 @@ def _paper(
 
 def _live(
     ctx: Ctx,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     row: SignalRow,
     side: PositionSide,
     qty: Decimal,
@@ -211,7 +213,7 @@ def _live(
     return _send_entry(ctx, strategy, row, order_row, signal_id)
 
 
-def _resume(ctx: Ctx, strategy: Strategy, row: SignalRow, order_row: OrderRow) -> bool:
+def _resume(ctx: Ctx, strategy: Strategy[Any], row: SignalRow, order_row: OrderRow) -> bool:
     """Send an intent a crashed first run logged but may not have sent (same link id)."""
     if order_row.trade_id is None:
         return False
@@ -222,7 +224,7 @@ def _resume(ctx: Ctx, strategy: Strategy, row: SignalRow, order_row: OrderRow) -
 
 
 def _send_entry(
-    ctx: Ctx, strategy: Strategy, row: SignalRow, order_row: OrderRow, signal_id: int
+    ctx: Ctx, strategy: Strategy[Any], row: SignalRow, order_row: OrderRow, signal_id: int
 ) -> bool:
     try:
         ctx.exchange.set_leverage(row.symbol, dec(strategy.policy.leverage))
@@ -249,7 +251,7 @@ def _send_entry(
 
 def _intent(
     ctx: Ctx,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     row: SignalRow,
     side: PositionSide,
     qty: Decimal,

@@ -24,6 +24,7 @@ it). Lifecycle:
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from algotrading.db import trades as trades_db
 from algotrading.db.orders import OrderRow, insert_intent, set_price, trade_orders, update_order
@@ -42,7 +43,7 @@ PARTIAL_PURPOSES = ("take_profit", "partial_exit")
 
 
 def partial_level(
-    strategy: Strategy, state: PositionState, ctx: Ctx, symbol: str
+    strategy: Strategy[Any], state: PositionState, ctx: Ctx, symbol: str
 ) -> Decimal | None:
     """The trigger the exchange should hold for the state's partial, None when none is due."""
     if not state.is_open:
@@ -53,13 +54,13 @@ def partial_level(
     return round_take_profit(dec(level), state.is_long, ctx.info(symbol))
 
 
-def partial_share(strategy: Strategy, state: PositionState) -> float:
+def partial_share(strategy: Strategy[Any], state: PositionState) -> float:
     """The partial's fraction of the initial quantity (never more than is still open)."""
     return min(strategy.policy.partial_fraction or 0.0, state.qty_fraction)
 
 
 def partial_qty(
-    ctx: Ctx, strategy: Strategy, state: PositionState, symbol: str, open_qty: Decimal
+    ctx: Ctx, strategy: Strategy[Any], state: PositionState, symbol: str, open_qty: Decimal
 ) -> Decimal:
     """The partial's quantity out of `open_qty`, floored to the lot (everything when the rest
     would be dust)."""
@@ -86,7 +87,7 @@ def partial_filled(ctx: Ctx, trade: trades_db.Trade) -> Decimal:
 def keep(
     ctx: Ctx,
     trade: trades_db.Trade,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     state: PositionState,
     open_qty: Decimal,
     price: Decimal,
@@ -159,7 +160,7 @@ def _passed(level: Decimal, price: Decimal, is_long: bool) -> bool:
 def _place(
     ctx: Ctx,
     trade: trades_db.Trade,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     state: PositionState,
     open_qty: Decimal,
     level: Decimal,

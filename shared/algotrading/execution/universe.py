@@ -11,6 +11,8 @@ evaluations in between reuse it; the others (trend, the scalper) keep their defa
 
 from __future__ import annotations
 
+from typing import Any
+
 from algotrading.db.strategy_configs import StrategyConfig
 from algotrading.domain.intervals import DAY_MS, Interval
 from algotrading.domain.series import Candles, FundingHistory
@@ -36,7 +38,7 @@ FUNDING_PAGE = 200
 
 def wanted_symbols(
     market: MarketData,
-    strategy: Strategy,
+    strategy: Strategy[Any],
     config: StrategyConfig,
     active: list[str],
     close_ms: int,
@@ -49,7 +51,9 @@ def wanted_symbols(
     return scanned(market, strategy, active, close_ms)
 
 
-def scanned(market: MarketData, strategy: Strategy, active: list[str], close_ms: int) -> list[str]:
+def scanned(
+    market: MarketData, strategy: Strategy[Any], active: list[str], close_ms: int
+) -> list[str]:
     """The scan in force at `close_ms`, taken on first use and kept for its scan time."""
     at = scan_time(_scan_of(strategy), close_ms)
     key = (strategy.id, at, strategy.params.model_dump_json())
@@ -59,7 +63,7 @@ def scanned(market: MarketData, strategy: Strategy, active: list[str], close_ms:
     return list(market.scans[key])
 
 
-def _scan(market: MarketData, strategy: Strategy, active: list[str], at: int) -> list[str]:
+def _scan(market: MarketData, strategy: Strategy[Any], active: list[str], at: int) -> list[str]:
     cfg = strategy.universe_config
     fetched = {s: _daily(market, s, at, cfg.history_days) for s in active}
     daily = {s: c for s, c in fetched.items() if c is not None and len(c)}
@@ -69,7 +73,7 @@ def _scan(market: MarketData, strategy: Strategy, active: list[str], at: int) ->
     return carry_universe(funding, at, cfg.size)
 
 
-def _scan_of(strategy: Strategy) -> Scan:
+def _scan_of(strategy: Strategy[Any]) -> Scan:
     scan = profile_of(strategy.id).universe
     if scan is None:
         raise ValueError(f"{strategy.id} has no scanned universe")

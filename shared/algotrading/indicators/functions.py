@@ -58,7 +58,7 @@ def bollinger(close: npt.ArrayLike, period: int = 20, mult: float = 2.0) -> tupl
     """
     m = positive(mult, "mult")
     upper, middle, lower = talib.BBANDS(
-        series(close, "close"), check_period(period, minimum=2), m, m, 0
+        series(close, "close"), check_period(period, minimum=2), m, m, talib.MA_Type.SMA
     )
     return upper, middle, lower
 
@@ -106,7 +106,7 @@ def stoch_rsi(
         check_period(k, "k"),
         check_period(d, "d"),
     )
-    _, k_line = talib.STOCHRSI(c, rp, sp, kp, 0)
+    _, k_line = talib.STOCHRSI(c, rp, sp, kp, talib.MA_Type.SMA)
     d_line = talib.SMA(k_line, dp)
     clean_percent(k_line)
     clean_percent(d_line)

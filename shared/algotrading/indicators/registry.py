@@ -105,7 +105,8 @@ _VALUE = ("value",)
 
 
 def _stoch_lookback(p: Params) -> int:
-    return p["rsi_period"] + p["stoch_period"] + p["k"] + p["d"] - 3
+    bars: int = p["rsi_period"] + p["stoch_period"] + p["k"] + p["d"] - 3
+    return bars
 
 
 def _stoch_min_history(p: Params, tolerance: float) -> int:

@@ -215,7 +215,7 @@ def _report(
     for scope in (PORTFOLIO, *sleeve_ids()):
         snapshots += [_snapshot_row(r) for r in load_snapshots(conn, account_id, scope)]
     portfolio = [s for s in snapshots if s["scope"] == PORTFOLIO]
-    return json_safe(
+    safe: dict[str, Any] = json_safe(
         {
             "account_id": account_id, "name": config.name,
             "data_dirs": [str(d) for d in config.data_dirs],
@@ -233,6 +233,7 @@ def _report(
             "snapshots": snapshots,
         }
     )  # fmt: skip
+    return safe
 
 
 def _instruments(sim: BybitSimulator, report: Mapping[str, Any]) -> dict[str, Any]:

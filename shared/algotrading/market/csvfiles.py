@@ -6,6 +6,7 @@ import gzip
 import io
 import zlib
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -61,7 +62,7 @@ def _parse_body(path: Path, body: str, ncols: int) -> np.ndarray:
     return table
 
 
-def _raise_first_bad_line(path: Path, body: str, ncols: int) -> None:
+def _raise_first_bad_line(path: Path, body: str, ncols: int) -> NoReturn:
     for offset, line in enumerate(body.split("\n")):
         lineno = offset + 2
         if not line.strip():

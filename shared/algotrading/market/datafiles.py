@@ -120,9 +120,9 @@ class DataSet:
             rows.append(_info("funding", symbol, None, self.funding(symbol).time_ms))
         for symbol in self.open_interest.symbols():
             oi = self.open_interest.series(symbol)
-            iv = self.open_interest.interval(symbol)
-            if oi is not None and iv is not None:
-                rows.append(_info("open_interest", symbol, iv, oi.time_ms))
+            oi_interval = self.open_interest.interval(symbol)
+            if oi is not None and oi_interval is not None:
+                rows.append(_info("open_interest", symbol, oi_interval, oi.time_ms))
         return rows
 
     def overlaps(self) -> list[tuple[str, str, str, Overlap]]:

@@ -57,7 +57,7 @@ def check_interval_hours(hours: object) -> int:
     if isinstance(hours, bool) or hours not in FUNDING_INTERVALS_HOURS:
         allowed = ", ".join(str(h) for h in FUNDING_INTERVALS_HOURS)
         raise ValueError(f"funding interval must be one of {allowed} hours, got {hours!r}")
-    return int(hours)  # type: ignore[call-overload]
+    return int(hours)
 
 
 def infer_interval_hours(times_ms: np.ndarray, lookback: int = SPACING_LOOKBACK) -> int | None:
@@ -123,6 +123,7 @@ def funding_snapshot(
     current, current_time = float(rates[-1]), int(times[-1])
     week = rates[times > as_of_ms - 7 * DAY_MS]
     month = rates[times > as_of_ms - 30 * DAY_MS]
+    interval: int | None
     if known_interval_hours is not None:
         interval, source = known_interval_hours, "instrument"
     else:

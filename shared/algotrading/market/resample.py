@@ -61,7 +61,8 @@ def resample(candles: Candles, source: Interval, target: Interval) -> Candles:
 def _reduce(
     ufunc: np.ufunc, values: npt.NDArray[np.float64], starts: npt.NDArray[np.intp], keep: np.ndarray
 ) -> npt.NDArray[np.float64]:
-    return ufunc.reduceat(values, starts)[keep]
+    reduced: npt.NDArray[np.float64] = ufunc.reduceat(values, starts)[keep]
+    return reduced
 
 
 def _check(candles: Candles, source: Interval, target: Interval) -> None:

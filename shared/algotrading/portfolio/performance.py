@@ -153,7 +153,7 @@ def performance_rows(
         return []
     t, e = t[keep], e[keep]
     trades = [tr for tr in trades if tr.close_ms <= now_ms]
-    rows = []
+    rows: list[PerformanceRow] = []
     for period in (Period.DAILY, Period.WEEKLY, Period.MONTHLY):
         start = period_start(now_ms, period)
         starts = [start]

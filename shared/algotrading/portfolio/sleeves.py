@@ -104,7 +104,7 @@ class SleeveEquity:
 
 def _replace(sleeve: SleeveEquity, **changes: object) -> SleeveEquity:
     values = {f.name: getattr(sleeve, f.name) for f in fields(sleeve)}
-    return SleeveEquity(**(values | changes))  # type: ignore[arg-type]
+    return SleeveEquity(**(values | changes))
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,7 @@ class RiskLimits:
             raise InvalidLimits(f"fee_rate must be in [0, 0.01), got {self.fee_rate}")
 
 
-def _side(value: object, error: type[AppError]) -> PositionSide:
+def _side(value: str, error: type[AppError]) -> PositionSide:
     try:
         return PositionSide(value)
     except ValueError:

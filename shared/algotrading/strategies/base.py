@@ -305,8 +305,9 @@ class Strategy(ABC, Generic[P]):
 
     id: ClassVar[str]
     title: ClassVar[str]
-    timeframes: ClassVar[tuple[Interval, ...]]
-    """Entry timeframe first, then the filters' timeframes."""
+    timeframes: tuple[Interval, ...]
+    """Entry timeframe first, then the filters' timeframes. Set on the class; an instance may
+    set its own (`ema_cross` takes its interval from its parameters), so no ClassVar."""
     default_symbols: ClassVar[tuple[str, ...]]
     default_allocation_pct: ClassVar[Decimal]
     """The strategy's share of the account in the default allocation table (30/20/20/30 for

@@ -147,12 +147,14 @@ class FrameBuilder:
     def _all(self, names: list[str], n: int) -> Bools:
         if not names:
             return np.zeros(n, dtype=bool)
-        return np.logical_and.reduce([self.conditions[name] for name in names])
+        every: Bools = np.logical_and.reduce([self.conditions[name] for name in names])
+        return every
 
     def _any(self, names: list[str], n: int) -> Bools:
         if not names:
             return np.zeros(n, dtype=bool)
-        return np.logical_or.reduce([self.conditions[name] for name in names])
+        some: Bools = np.logical_or.reduce([self.conditions[name] for name in names])
+        return some
 
 
 def _positive(values: F64) -> F64:

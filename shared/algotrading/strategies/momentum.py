@@ -76,7 +76,8 @@ class Baskets:
 
 def is_rebalance(close_ms: np.ndarray) -> np.ndarray:
     """Bars closing exactly at a Monday 00:00 UTC (the weekly grid of the resampler)."""
-    return (close_ms - WEEK_ANCHOR_MS) % W1.ms == 0
+    on_grid: np.ndarray = (close_ms - WEEK_ANCHOR_MS) % W1.ms == 0
+    return on_grid
 
 
 class MomentumStrategy(Strategy[MomentumParams]):
@@ -137,7 +138,8 @@ class MomentumStrategy(Strategy[MomentumParams]):
         daily = {s: h.require(D1, self.id) for s, h in histories.items()}
         widths = {s: atr(c.high, c.low, c.close, self.params.atr_period) for s, c in daily.items()}
         bull = self._benchmark_above_ema(daily)
-        times = np.unique(np.concatenate([close_times(c, D1) for c in daily.values()] or [[]]))
+        closes = [close_times(c, D1) for c in daily.values()]
+        times = np.unique(np.concatenate(closes or [np.array([])]))
         weeks = [int(t) for t in times[is_rebalance(times)] if since_ms is None or t >= since_ms]
         baskets = {t: self.baskets(daily, widths, t, bull) for t in weeks}
         return {s: self._frame(s, daily[s], widths[s], baskets) for s in daily}

@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -199,7 +199,7 @@ def _joined(
     """The first frame with every array (fields, conditions, values) replaced by `join` of
     that array in each frame, read-only like the frames a strategy builds."""
     head = frames[0]
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for f in fields(head):
         value = getattr(head, f.name)
         if isinstance(value, np.ndarray):

@@ -86,7 +86,9 @@ def correlated_drawdowns(
         episodes.append({
             "start": ms_to_iso(int(times[lo])), "end": ms_to_iso(end_ms),
             "duration_days": (end_ms - int(times[lo])) / DAY_MS,
-            "sleeves": [n for n, u in zip(names, under[:, lo:hi].any(axis=1), strict=True) if u],
+            "sleeves": [
+                n for n, u in zip(names, np.any(under[:, lo:hi], axis=1).tolist(), strict=True) if u
+            ],
             "max_sleeves": int(under[:, lo:hi].sum(axis=0).max()),
             "max_combined_depth": float(loss[deepest] / capital),
             "deepest_at": ms_to_iso(int(times[deepest])),

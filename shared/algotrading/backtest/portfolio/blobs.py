@@ -40,7 +40,8 @@ def encode(array: np.ndarray) -> bytes:
 
 
 def decode(data: bytes) -> np.ndarray:
-    return np.load(io.BytesIO(data), allow_pickle=False)
+    array: np.ndarray = np.load(io.BytesIO(data), allow_pickle=False)
+    return array
 
 
 def content_key(data: bytes) -> str:

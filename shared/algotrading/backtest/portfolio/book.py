@@ -19,8 +19,9 @@ import numpy as np
 from algotrading.backtest.portfolio.pricing import FEE, GROSS, PRICE, QTY, Priced
 from algotrading.backtest.trades import REASONS
 from algotrading.portfolio.allocation import AllocationTable
+from algotrading.portfolio.money import ZERO
 from algotrading.portfolio.sleeves import PortfolioLedger, TradePnl, build_ledger
-from algotrading.risk.types import OpenPosition
+from algotrading.risk.types import OpenPosition, PositionSide
 
 
 @dataclass
@@ -84,7 +85,8 @@ class Position:
     def as_risk_position(self, now_ms: int) -> OpenPosition:
         stop = self.priced.stop
         return OpenPosition(
-            self.c.strategy, self.c.symbol, "long" if self.side > 0 else "short",
+            self.c.strategy, self.c.symbol,
+            PositionSide.LONG if self.side > 0 else PositionSide.SHORT,
             Decimal(repr(max(self.left, self.qty * 1e-12))),
             Decimal(repr(self.entry_price)),
             Decimal(repr(stop)) if np.isfinite(stop) and stop > 0 else None,
@@ -170,8 +172,15 @@ def ledger_at(
     trades = []
     for name, s in sleeves.items():
         live_open, paper_open = count[name][0] > 0, count[name][1] > 0
-        trades.append(TradePnl(name, repr(s.gross), repr(unreal[name][0]) if live_open else 0,
-                               repr(s.fees), repr(s.funding), is_open=live_open))  # fmt: skip
+        trades.append(TradePnl(name, _dec(s.gross), _dec(unreal[name][0]) if live_open else ZERO,
+                               _dec(s.fees), _dec(s.funding), is_open=live_open))  # fmt: skip
         paper = s.shadow_net + unreal[name][1]
-        trades.append(TradePnl(name, repr(paper), 0, 0, 0, is_shadow=True, is_open=paper_open))
+        trades.append(
+            TradePnl(name, _dec(paper), ZERO, ZERO, ZERO, is_shadow=True, is_open=paper_open)
+        )
     return build_ledger(repr(capital), allocation, trades)
+
+
+def _dec(value: float) -> Decimal:
+    """A float as the ledger books it: the Decimal of its shortest repr (`to_decimal`'s rule)."""
+    return Decimal(repr(value))

@@ -42,7 +42,7 @@ from algotrading.domain.intervals import Interval
 from algotrading.exchange.types import SymbolInfo
 from algotrading.portfolio.allocation import PORTFOLIO, AllocationTable
 from algotrading.portfolio.breakers import BreakerState, BreakerThresholds, evaluate
-from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
+from algotrading.risk import PositionSide, RiskLimits, TradeProposal, risk_context, validate
 from algotrading.risk.sizing import (
     ZERO,
     dec,
@@ -156,7 +156,7 @@ def _trade_key(p: Position) -> tuple[float, tuple[int, int]]:
 
 
 def _book(state: _State, now: int) -> None:
-    still = []
+    still: list[Position] = []
     for p in state.open:
         before = (p.next_leg, p.next_flow)
         book_until(p, state.sleeves[p.c.strategy], now)
@@ -225,8 +225,9 @@ def _quantity(
                          state.fee_rate, state.limits.max_risk_per_trade_pct)  # fmt: skip
     if raw <= ZERO:
         return ZERO, False, "rejected:no_capital"
-    proposal = TradeProposal(c.strategy, c.symbol, "long" if side > 0 else "short", raw, price,
-                             stop, dec(c.leverage), weighted)  # fmt: skip
+    direction = PositionSide.LONG if side > 0 else PositionSide.SHORT
+    proposal = TradeProposal(c.strategy, c.symbol, direction, raw, price, stop, dec(c.leverage),
+                             weighted)  # fmt: skip
     book = [p.as_risk_position(now) for p in state.open]
     statuses = {scope: b.status for scope, b in state.breakers.items()}
     verdict = validate(proposal, risk_context(ledger, book, statuses), state.limits)

@@ -110,8 +110,9 @@ def _trade_table(w: WalkedTrades, bars: Bars, u: UnitResults) -> np.ndarray:
 def _leg_table(w: WalkedTrades, bars: Bars, u: UnitResults) -> np.ndarray:
     """Legs with the time their money is known: an intrabar fill at its bar's close, a market
     fill at its bar's open (the close of the bar that decided it)."""
-    cols = [w.leg_trade, leg_done_ms(w, bars), leg_start_ms(w, bars), w.leg_price,
-            w.leg_fraction, w.leg_reason, u.leg_gross, u.leg_fee]  # fmt: skip
+    cols: list[np.ndarray] = [w.leg_trade, leg_done_ms(w, bars), leg_start_ms(w, bars),
+                              w.leg_price, w.leg_fraction, w.leg_reason, u.leg_gross,
+                              u.leg_fee]  # fmt: skip
     return _table(cols, len(w.leg_trade))
 
 

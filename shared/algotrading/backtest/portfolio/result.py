@@ -57,13 +57,14 @@ class PortfolioResult:
         daily = {"time_ms": days.tolist(), "equity": closes.tolist()}
         for name, curve in self.sleeves.items():
             daily[name] = daily_closes(self.times, curve)[1].tolist()
-        return plain({
+        stored: dict[str, Any] = plain({
             **self.metrics, "sleeves": self.sleeve_metrics, "correlation": self.correlation,
             "correlated_drawdowns": self.correlated_drawdowns,
             "breaker_transitions": self.transitions, "decisions": self.decisions,
             "strategies": self.strategies, "idle": [r.to_json() for r in self.idle],
             "equity_daily": daily,
         })  # fmt: skip
+        return stored
 
     def to_json(self) -> dict[str, Any]:
         trades = [_iso_trade(t) for t in self.trades]

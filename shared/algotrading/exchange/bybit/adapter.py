@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -162,7 +163,7 @@ class BybitExchange(BybitTrading):
     def get_funding_rate(self, symbol: str) -> FundingRate:
         return mapper.parse_funding_rate(*self._ticker_row(symbol))
 
-    def _ticker_row(self, symbol: str) -> tuple[dict, int]:
+    def _ticker_row(self, symbol: str) -> tuple[dict[str, Any], int]:
         symbol = check_symbol(symbol)
         reply = self._client.read("market", "get_tickers", category=CATEGORY, symbol=symbol)
         found = [r for r in mapper.rows(reply.result) if r.get("symbol") == symbol]
@@ -229,7 +230,7 @@ class BybitExchange(BybitTrading):
             wanted[i : i + COINS_PER_BALANCE_REQUEST]
             for i in range(0, len(wanted), COINS_PER_BALANCE_REQUEST)
         ] or [[]]
-        entries: list[dict] = []
+        entries: list[dict[str, Any]] = []
         for chunk in chunks:
             entries += mapper.rows(self._wallet(coin=",".join(chunk) or None))
         balances = mapper.parse_balances({"list": entries})
@@ -243,7 +244,7 @@ class BybitExchange(BybitTrading):
         types = mapper.account_types(self._wallet())
         return mapper.parse_account_info(key, types[0] if types else None)
 
-    def _wallet(self, coin: str | None = None) -> dict:
+    def _wallet(self, coin: str | None = None) -> dict[str, Any]:
         return self._client.read(
             "account_read", "get_wallet_balance", signed=True, accountType=ACCOUNT_TYPE, coin=coin
         ).result

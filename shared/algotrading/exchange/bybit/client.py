@@ -65,7 +65,7 @@ class Reply:
     time_ms: int | None
 
 
-class _Session(HTTP):
+class _Session(HTTP):  # type: ignore[misc]  # pybit ships no types: HTTP is Any
     """pybit's session, signing with the exchange's clock instead of the host's (quirk 14)."""
 
     def __init__(self, *, now_ms: Callable[[], int], **kwargs: Any) -> None:

@@ -154,8 +154,9 @@ def account_uid(raw: Raw) -> str | None:
     return None if value is None else str(value)
 
 
-def rows(result: Raw) -> list[Raw]:
-    """Quirk 2: most endpoints answer `result.list[]`, the asset endpoints `result.balance[]`."""
+def rows(result: Raw) -> list[Any]:
+    """Quirk 2: most endpoints answer `result.list[]`, the asset endpoints `result.balance[]`.
+    Items are objects, except klines, which are lists (`RawKline`): callers check the shape."""
     for key in ("list", "balance"):
         value = result.get(key)
         if isinstance(value, list):

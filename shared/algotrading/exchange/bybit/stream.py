@@ -233,7 +233,7 @@ class MarketStream:
 
 
 def _subscribed(
-    sock: StreamSocket, subscriptions: list[tuple[str, list[str] | None]]
+    sock: StreamSocket, subscriptions: Sequence[tuple[str, list[str] | None]]
 ) -> StreamSocket:
     """Subscribe every (topic template, symbols) pair; close the socket if any of it fails."""
     try:

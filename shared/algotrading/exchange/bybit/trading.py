@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from algotrading.exchange.bybit import mapper
 from algotrading.exchange.bybit.mapper import ACCOUNT_TYPE, CATEGORY, SETTLE_COIN, check_symbol
@@ -276,7 +276,7 @@ class BybitTrading:
             start = end + 1
 
 
-def _is(raw: dict, order_id: str | None, order_link_id: str | None) -> bool:
+def _is(raw: dict[str, Any], order_id: str | None, order_link_id: str | None) -> bool:
     if order_id:
         return raw.get("orderId") == order_id
     return raw.get("orderLinkId") == order_link_id
@@ -291,7 +291,9 @@ def _check_same_order(order: Order, request: OrderRequest, qty: Decimal) -> None
         )
 
 
-def _acknowledged(request: OrderRequest, qty: Decimal, params: dict, reply: Reply) -> Order:
+def _acknowledged(
+    request: OrderRequest, qty: Decimal, params: dict[str, Any], reply: Reply
+) -> Order:
     """The order as the acknowledgement describes it: accepted, not yet confirmed in the book."""
     echoed = reply.result.get("orderLinkId")
     if echoed and echoed != request.order_link_id:

@@ -41,7 +41,7 @@ def ws_urls(base_url: str | None) -> tuple[str, str]:
     return public, private
 
 
-class StreamSocket(WebSocket):
+class StreamSocket(WebSocket):  # type: ignore[misc]  # pybit ships no types: WebSocket is Any
     """One pybit WebSocket connection to `url`; every message goes to `on_message`."""
 
     def __init__(

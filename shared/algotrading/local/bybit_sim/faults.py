@@ -78,7 +78,7 @@ def parse_faults(spec: str | None) -> FaultSpec:
         raise SimConfigError(
             f"fault spec: rate_limit + timeout + server_error is {total:g}, more than 1"
         )
-    return FaultSpec(**values)  # type: ignore[arg-type]
+    return FaultSpec(**values)
 
 
 def _probability(key: str, raw: str) -> float:

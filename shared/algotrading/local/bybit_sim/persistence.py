@@ -46,7 +46,8 @@ class SimStore:
         if row is None:
             return None
         state = row[0]
-        return json.loads(state) if isinstance(state, str) else state
+        loaded: dict[str, Any] | None = json.loads(state) if isinstance(state, str) else state
+        return loaded
 
     def save(self, snapshot: dict[str, Any]) -> None:
         try:

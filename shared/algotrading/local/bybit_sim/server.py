@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from algotrading.db.connection import database_url
 from algotrading.domain.timefmt import ms_to_iso
@@ -296,7 +297,7 @@ class BybitSimulator:
 
 
 @web.middleware
-async def _no_traces(request: web.Request, handler: Any) -> web.StreamResponse:
+async def _no_traces(request: web.Request, handler: Handler) -> web.StreamResponse:
     """aiohttp's own errors (404, 405, bad requests) and bugs as JSON, never as a trace."""
     try:
         return await handler(request)

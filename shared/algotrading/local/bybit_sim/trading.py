@@ -16,9 +16,10 @@ from algotrading.domain import fills
 from algotrading.local.bybit_sim import books, conditional
 from algotrading.local.bybit_sim.engine import Engine
 from algotrading.local.bybit_sim.envelope import BybitError, dec, params_error
-from algotrading.local.bybit_sim.instruments import MIN_NOTIONAL, InstrumentInfo
+from algotrading.local.bybit_sim.instruments import InstrumentInfo
 from algotrading.local.bybit_sim.params import Params
 from algotrading.local.bybit_sim.state import ZERO, Account, Order, Position
+from algotrading.market.instruments import MIN_NOTIONAL
 
 _LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 _TIF = ("GTC", "IOC", "FOK", "PostOnly")

@@ -234,7 +234,9 @@ class Hub:
         return len(victims)
 
 
-def _op_reply(conn: Connection, op: str, req_id: str, success: bool, message: str) -> dict:
+def _op_reply(
+    conn: Connection, op: str, req_id: str, success: bool, message: str
+) -> dict[str, Any]:
     reply: dict[str, Any] = {"success": success, "ret_msg": message, "op": op}
     if req_id:
         reply["req_id"] = req_id
