@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from candles import kline_rows, ramp, write_gz
 from team_data import shared_data
@@ -166,22 +165,6 @@ def test_data_info_reports_overlaps_and_extensions(
     assert main(["data", "info", "--data-dir", str(a), "--data-dir", str(b)]) == 0
     text = capsys.readouterr().out
     assert "the directory listed first wins" in text and "turnover 3 rows (max 6.25%)" in text
-
-
-def test_the_team_folder_combines_with_its_history_set() -> None:
-    """`--data-dir ../shared/data --data-dir ../shared/data/bybit_derivs_2021_2025`: the
-    primary set wins 2025-09-24 .. 2025-11-04 (42 days x six 4h rows = 252), where only the
-    turnover differs (estimated vs exchange-reported); the daily series reaches back to 2021."""
-    shared = shared_data()
-    dataset = DataSet([shared, shared / "bybit_derivs_2021_2025"])
-    found = {(k, s, i): o for k, s, i, o in dataset.overlaps()}
-    four = found[("klines", "BTCUSDT", "4h")]
-    assert (four.rows, four.kept.parent.parent) == (252, shared)
-    assert [d.column for d in four.differs] == ["turnover"]
-    assert found[("funding", "BTCUSDT", "")].differs == ()
-    daily = DataFileCandleSource(dataset).series("BTCUSDT", Interval.D1)
-    assert int(daily.start_ms[0]) == 1_636_156_800_000  # 2021-11-06, the history set's start
-    assert np.all(np.diff(daily.start_ms) == 86_400_000)
 
 
 def test_binance_prices_are_not_merged_into_a_bybit_series() -> None:

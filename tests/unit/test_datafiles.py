@@ -42,14 +42,6 @@ def test_bundled_set_is_the_primary_set_from_2025_09_24(shared_data: Path) -> No
         assert first_4h == (HISTORY_START_MS if has_history else SPAN_START_MS)
 
 
-def test_shared_primary_set_has_no_gaps(shared_data: Path) -> None:
-    series = DataSet([shared_data]).inventory()
-    assert {s.symbol for s in series} == set(PRIMARY)
-    assert all(s.gaps == 0 for s in series if s.kind == "klines")
-    btc_5m = next(s for s in series if s.symbol == "BTCUSDT" and s.interval == "5m")
-    assert btc_5m.rows == 54432 and btc_5m.first_ms == 1758672000000
-
-
 def test_a_later_directory_continues_an_earlier_one(tmp_path: Path) -> None:
     rows = _rows(1_700_000_000_000, 10)
     write_gz(tmp_path / "a/klines/XUSDT_1h.csv.gz", [HEADER, *rows[:6]])
