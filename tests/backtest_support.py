@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+from candles import from_bars
 
 from algotrading.backtest.candidates import WalkSettings
 from algotrading.backtest.trades import LIQUIDATION, Bars
@@ -194,10 +195,8 @@ FLAT_BAR = (100.0, 101.0, 99.0, 100.0)
 
 
 def hourly(rows: list[tuple[float, float, float, float]], start_ms: int = T0) -> Candles:
-    """Hand-made 1h candles (open, high, low, close) from `start_ms`."""
-    o, h, lo, c = (np.array([r[i] for r in rows], dtype=float) for i in range(4))
-    times = start_ms + np.arange(len(rows), dtype=np.int64) * HOUR
-    return Candles(times, o, h, lo, c, np.ones(len(rows)), c.copy())
+    """Hand-made 1h candles (open, high, low, close) from `start_ms`, volume 1."""
+    return from_bars(rows, start_ms=start_ms, step=HOUR)
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

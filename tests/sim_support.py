@@ -23,6 +23,8 @@ from typing import Any
 
 import requests
 import websocket
+from candles import Bar, from_bars, write_funding, write_klines
+from candles import funding as synthetic_funding
 from pybit.unified_trading import HTTP
 from team_data import BUNDLED, SHARED_DATA, TEST_DATA
 
@@ -183,8 +185,6 @@ def usdt(value: Decimal) -> Decimal:
 
 # --- small synthetic markets for unit tests -------------------------------------------------
 
-Bar = tuple[float, float, float, float]
-
 
 def write_market(
     root: Path,
@@ -196,17 +196,10 @@ def write_market(
 ) -> Path:
     """`klines/{symbol}_{interval}.csv.gz` (volume 1 per bar) and optionally its funding file."""
     step = {"5m": 5 * MINUTE, "15m": 15 * MINUTE, "1h": HOUR}[interval]
-    (root / "klines").mkdir(parents=True, exist_ok=True)
-    lines = ["start_ms,open,high,low,close,volume,turnover"]
-    for i, (o, h, low, c) in enumerate(bars):
-        lines.append(f"{start_ms + i * step},{o},{h},{low},{c},1,{c}")
-    with gzip.open(root / "klines" / f"{symbol}_{interval}.csv.gz", "wt") as handle:
-        handle.write("\n".join(lines) + "\n")
+    write_klines(root, symbol, interval, from_bars(bars, start_ms=start_ms, step=step))
     if funding is not None:
-        (root / "funding").mkdir(exist_ok=True)
-        rows = ["funding_time_ms,funding_rate"] + [f"{t},{r}" for t, r in funding]
-        with gzip.open(root / "funding" / f"{symbol}.csv.gz", "wt") as handle:
-            handle.write("\n".join(rows) + "\n")
+        times, rates = [t for t, _ in funding], [r for _, r in funding]
+        write_funding(root, symbol, synthetic_funding(rates, times=times))
     return root
 
 

@@ -102,6 +102,7 @@ def test_bad_input_is_one_line_and_exit_2(
     assert err.count("\n") == 1 and err.startswith("error: ") and message in err
 
 
+@pytest.mark.slow
 def test_default_symbols_the_data_lacks_are_named_in_a_note(
     capsys: pytest.CaptureFixture, tmp_path: Path
 ) -> None:

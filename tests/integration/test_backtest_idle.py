@@ -66,6 +66,7 @@ def _config(tmp_path: Path, strategies: dict[str, object]) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_carry_without_open_interest_is_idle_per_symbol_everywhere(
     capsys: pytest.CaptureFixture, use_database: str, tmp_path: Path
 ) -> None:
@@ -96,6 +97,7 @@ def test_carry_without_open_interest_is_idle_per_symbol_everywhere(
     assert code == 0 and json.loads(shown)["idle"] == data["idle"]
 
 
+@pytest.mark.slow
 def test_the_table_counts_live_trades_and_exposure_per_strategy(
     capsys: pytest.CaptureFixture, tmp_path: Path
 ) -> None:

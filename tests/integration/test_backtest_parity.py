@@ -22,7 +22,10 @@ from algotrading.strategies import MarketHistory, get_strategy
 FEE = 0.00055
 
 
-@pytest.mark.parametrize("symbol", ["BTCUSDT", "XRPUSDT"])
+@pytest.mark.parametrize(
+    "symbol",
+    [pytest.param("BTCUSDT", marks=pytest.mark.slow), "XRPUSDT"],  # BTC: 2 s, XRP: 0.5 s
+)
 def test_backtesting_py_makes_the_same_trades_and_final_equity(
     symbol: str, shared_data: Path
 ) -> None:

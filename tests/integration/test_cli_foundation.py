@@ -95,6 +95,7 @@ def test_invalid_setting_stops_with_one_line(
     assert code == 2 and err.startswith("error: invalid ALGO_DB_POOL_MAX:") and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_data_info_json_on_the_shared_primary_set(
     shared_data: Path, capsys: pytest.CaptureFixture
 ) -> None:
@@ -111,6 +112,7 @@ def test_data_info_bad_directory(tmp_path: Path, capsys: pytest.CaptureFixture) 
     assert (code, out) == (2, "") and err.startswith("error: data directory not found")
 
 
+@pytest.mark.slow
 def test_embedded_server_is_reused_and_stopped() -> None:
     # Outside pytest's temporary root: see tests/conftest.py for why.
     base = Path(tempfile.mkdtemp(prefix="algo-pg-"))
@@ -135,6 +137,7 @@ def assert_reused_and_stopped(pgdata: Path) -> None:
     assert not (pgdata / "postmaster.pid").exists()
 
 
+@pytest.mark.slow
 def test_the_embedded_database_migrates_itself_on_first_use() -> None:
     """A fresh clone's first command that stores something works without `algo db migrate`."""
     base = Path(tempfile.mkdtemp(prefix="algo-pg-"))

@@ -114,6 +114,7 @@ def test_evaluate_and_snapshot_from_the_command_line(
     assert "portfolio" in snap and "scalper" in snap
 
 
+@pytest.mark.slow
 def test_paper_replay_writes_signals_orders_trades_and_snapshots(
     use_database: str, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

@@ -111,6 +111,7 @@ def test_reset_drops_data_and_reapplies(fresh_db_url: str) -> None:
         assert _tables(conn) == EXPECTED_TABLES
 
 
+@pytest.mark.slow
 def test_eight_concurrent_cli_runs_apply_each_file_exactly_once(fresh_db_url: str) -> None:
     env = {**os.environ, "DATABASE_URL": fresh_db_url}
     procs = [

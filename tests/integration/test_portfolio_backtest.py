@@ -20,6 +20,7 @@ def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.slow
 def test_one_worker_and_four_give_byte_identical_results(tmp_path: Path) -> None:
     config = PortfolioConfig()
     one = run_portfolio(config, 1, tmp_path / "a", run_id="bt-x", created_ms=1).dumps()
@@ -46,6 +47,7 @@ def test_momentum_ranks_over_the_universe_dir(shared_data: Path) -> None:
     assert all(str(universe.resolve()) not in s.data_dirs for s in specs if s is not momentum)
 
 
+@pytest.mark.slow
 def test_run_store_report(capsys: pytest.CaptureFixture, use_database: str, tmp_path: Path) -> None:
     out_json, report = tmp_path / "p.json", tmp_path / "p.html"
     code, out, err = run(capsys, "backtest", "portfolio", *SPAN, "--workers", "2", "--json",

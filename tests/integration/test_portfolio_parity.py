@@ -45,6 +45,7 @@ def _cleanup(worker_db_url: str) -> Iterator[None]:
     remove_test_accounts(worker_db_url)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("span", sorted(SPANS))
 def test_replay_and_portfolio_backtest_trade_alike(
     span: str, use_database: str, tmp_path: Path, capsys: pytest.CaptureFixture

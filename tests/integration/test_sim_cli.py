@@ -41,6 +41,7 @@ def test_bad_flags_print_one_line_and_exit_2(
     assert message in err and err.count("\n") == 1, err
 
 
+@pytest.mark.slow
 def test_serves_until_sigterm(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [str(ALGO), "sim", "serve", "--stepped", "--symbol", "BTCUSDT", "--port", "0"],

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
+import pytest
+
 from algotrading.domain.credentials import ApiCredentials
 from algotrading.domain.intervals import Interval
 from algotrading.domain.timefmt import parse_time
@@ -140,6 +142,7 @@ def test_private_events_follow_an_order() -> None:
     assert position.position is not None and position.position.size == Decimal("0.01")
 
 
+@pytest.mark.slow
 def test_sigterm_unsubscribes_flushes_and_exits_zero(worker_db_url: str) -> None:
     with simulator() as sim:
         env = {**os.environ, "DATABASE_URL": worker_db_url, "BYBIT_BASE_URL": sim.rest_url,

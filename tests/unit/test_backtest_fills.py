@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from backtest_support import HOUR, T0, ScriptedStrategy, hourly
+from candles import funding as settlements
 
 from algotrading.backtest import BacktestConfig, Sizing, SizingMode, simulate
 from algotrading.backtest.result import BacktestResult
@@ -136,7 +137,7 @@ def test_funding_at_real_settlement_times_with_its_sign(path: str, side: str) ->
     closes = [100, 100, 101, 110, 103, 104, 105, 120, 107, 108]
     rows = [(c, c + 1, c - 1, c) for c in closes]
     times = np.array([T0 + 2 * HOUR, T0 + 4 * HOUR, T0 + 8 * HOUR, T0 + 9 * HOUR])
-    funding = FundingHistory(times, np.array([0.0005, 0.0002, -0.0001, 0.0003]))
+    funding = settlements([0.0005, 0.0002, -0.0001, 0.0003], times=times)
     result = run(strategy, rows, path, funding=funding)
     t = only_trade(result)
     sign = 1 if side == "long" else -1

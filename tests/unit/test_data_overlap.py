@@ -3,12 +3,11 @@ overlap is reported, and shorter candles extend a longer interval where no file 
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
+from candles import kline_rows, ramp, write_gz
 from team_data import shared_data
 
 from algotrading.backtest.config import BacktestInputError
@@ -25,26 +24,17 @@ T0 = 1_700_006_400_000  # 2023-11-15 00:00 UTC, a midnight
 HOUR = 3_600_000
 
 
-def _write(path: Path, lines: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wt") as handle:
-        handle.write("\n".join(lines) + "\n")
-
-
 def _hours(first: int, last: int, turnover: float) -> list[str]:
     """Hour i: open i+1, high i+2, low i, close i+1.5, volume 10, the given turnover."""
-    return [
-        f"{T0 + i * HOUR},{i + 1},{i + 2},{i},{i + 1.5},10,{turnover:g}"
-        for i in range(first, last + 1)
-    ]
+    return kline_rows(ramp(range(first, last + 1), start_ms=T0, step=HOUR, turnover=turnover))
 
 
 @pytest.fixture
 def two_dirs(tmp_path: Path) -> tuple[Path, Path]:
     """a: hours 0..5 with turnover 15 (an estimate); b: hours 3..9 with turnover 16 (real)."""
     a, b = tmp_path / "a", tmp_path / "b"
-    _write(a / "klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 5, 15)])
-    _write(b / "klines/XUSDT_1h.csv.gz", [KLINES, *_hours(3, 9, 16)])
+    write_gz(a / "klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 5, 15)])
+    write_gz(b / "klines/XUSDT_1h.csv.gz", [KLINES, *_hours(3, 9, 16)])
     return a, b
 
 
@@ -71,8 +61,8 @@ def test_each_overlap_is_reported_with_how_the_dropped_rows_differ(
 
 
 def test_a_later_directory_fills_a_gap_of_an_earlier_one(tmp_path: Path) -> None:
-    _write(tmp_path / "a/klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 1, 15), *_hours(4, 5, 15)])
-    _write(tmp_path / "b/klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 5, 16)])
+    write_gz(tmp_path / "a/klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 1, 15), *_hours(4, 5, 15)])
+    write_gz(tmp_path / "b/klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 5, 16)])
     candles = DataSet([tmp_path / "a", tmp_path / "b"]).candles("XUSDT", "1h")
     assert list(candles.turnover) == [15, 15, 16, 16, 15, 15]
 
@@ -81,8 +71,8 @@ def test_a_later_directory_fills_a_gap_of_an_earlier_one(tmp_path: Path) -> None
 def test_any_price_that_disagrees_refuses_the_set(tmp_path: Path, column: int) -> None:
     row = _hours(4, 4, 16)[0].split(",")
     row[column] = str(float(row[column]) * 1.001)  # 0.1 %: Binance vs Bybit is about this far
-    _write(tmp_path / "a/klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 5, 15)])
-    _write(tmp_path / "b/klines/XUSDT_1h.csv.gz", [KLINES, ",".join(row)])
+    write_gz(tmp_path / "a/klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 5, 15)])
+    write_gz(tmp_path / "b/klines/XUSDT_1h.csv.gz", [KLINES, ",".join(row)])
     name = KLINES.split(",")[column]
     with pytest.raises(DataFileError, match=rf"b/klines/XUSDT_1h.csv.gz disagrees with .* {name} "):
         DataSet([tmp_path / "a", tmp_path / "b"]).candles("XUSDT", "1h")
@@ -90,24 +80,26 @@ def test_any_price_that_disagrees_refuses_the_set(tmp_path: Path, column: int) -
 
 def test_funding_rates_must_agree_and_the_first_listed_wins(tmp_path: Path) -> None:
     header = "funding_time_ms,funding_rate"
-    _write(tmp_path / "a/funding/XUSDT.csv.gz", [header, f"{T0},0.0001", f"{T0 + 8 * HOUR},0.0002"])
-    _write(
+    write_gz(
+        tmp_path / "a/funding/XUSDT.csv.gz", [header, f"{T0},0.0001", f"{T0 + 8 * HOUR},0.0002"]
+    )
+    write_gz(
         tmp_path / "b/funding/XUSDT.csv.gz",
         [header, f"{T0 + 8 * HOUR},0.0002", f"{T0 + 16 * HOUR},-5e-05"],
     )
     got = DataSet([tmp_path / "a", tmp_path / "b"]).funding("XUSDT")
     assert list(got.rate) == [0.0001, 0.0002, -0.00005]
-    _write(tmp_path / "c/funding/XUSDT.csv.gz", [header, f"{T0 + 8 * HOUR},0.00021"])
+    write_gz(tmp_path / "c/funding/XUSDT.csv.gz", [header, f"{T0 + 8 * HOUR},0.00021"])
     with pytest.raises(DataFileError, match=r"funding_rate 0\.00021 vs 0\.0002"):
         DataSet([tmp_path / "a", tmp_path / "c"]).funding("XUSDT")
 
 
 def test_open_interest_follows_the_same_rule(tmp_path: Path) -> None:
     header = "timestamp_ms,open_interest"
-    _write(
+    write_gz(
         tmp_path / "a/open_interest/XUSDT_4h.csv.gz", [header, f"{T0},100", f"{T0 + 4 * HOUR},110"]
     )
-    _write(
+    write_gz(
         tmp_path / "b/open_interest/XUSDT_4h.csv.gz",
         [header, f"{T0 + 4 * HOUR},110", f"{T0 + 8 * HOUR},90"],
     )
@@ -116,7 +108,7 @@ def test_open_interest_follows_the_same_rule(tmp_path: Path) -> None:
     assert series is not None and list(series.value) == [100, 110, 90]
     ((_, overlap),) = files.overlaps()
     assert (overlap.rows, overlap.differs) == (1, ())
-    _write(tmp_path / "c/open_interest/XUSDT_4h.csv.gz", [header, f"{T0},101"])
+    write_gz(tmp_path / "c/open_interest/XUSDT_4h.csv.gz", [header, f"{T0},101"])
     with pytest.raises(DataFileError, match=r"open_interest 101\.0 vs 100\.0"):
         OpenInterestFiles([tmp_path / "a", tmp_path / "c"]).series("XUSDT")
 
@@ -128,11 +120,11 @@ def test_shorter_candles_extend_an_interval_whose_files_start_later(tmp_path: Pa
         f"{T0 + k * 4 * HOUR},{100 + k},{110 + k},{90 + k},{101 + k},{k + 1},{10 * (k + 1)}"
         for k in range(24)
     ]
-    _write(tmp_path / "b/klines/XUSDT_4h.csv.gz", [KLINES, *four_hours])
+    write_gz(tmp_path / "b/klines/XUSDT_4h.csv.gz", [KLINES, *four_hours])
     daily = [
         f"{T0 + d * day},{100 + 6 * d},{115 + 6 * d},{90 + 6 * d},{106 + 6 * d},1,1" for d in (2, 3)
     ]
-    _write(tmp_path / "a/klines/XUSDT_1d.csv.gz", [KLINES, *daily])
+    write_gz(tmp_path / "a/klines/XUSDT_1d.csv.gz", [KLINES, *daily])
     served = DataFileCandleSource(DataSet([tmp_path / "a", tmp_path / "b"])).series("XUSDT", "1d")
     assert list((served.start_ms - T0) // day) == [0, 1, 2, 3]
     # day 0 from 4h rows k = 0..5: open 100, high 110 + 5, low 90, close 101 + 5,
@@ -147,8 +139,8 @@ def test_shorter_candles_extend_an_interval_whose_files_start_later(tmp_path: Pa
 
 def test_nested_directories_may_be_combined_but_not_the_same_one_twice(tmp_path: Path) -> None:
     outer, inner = tmp_path / "data", tmp_path / "data" / "history"
-    _write(outer / "klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 5, 15)])
-    _write(inner / "klines/XUSDT_1h.csv.gz", [KLINES, *_hours(3, 9, 16)])
+    write_gz(outer / "klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 5, 15)])
+    write_gz(inner / "klines/XUSDT_1h.csv.gz", [KLINES, *_hours(3, 9, 16)])
     config = PortfolioConfig(data_dirs=(str(outer), str(inner)))
     assert config.data_dirs == (str(outer), str(inner))
     with pytest.raises(BacktestInputError, match=r"overlapping data directories: .* given twice"):
@@ -173,22 +165,6 @@ def test_data_info_reports_overlaps_and_extensions(
     assert main(["data", "info", "--data-dir", str(a), "--data-dir", str(b)]) == 0
     text = capsys.readouterr().out
     assert "the directory listed first wins" in text and "turnover 3 rows (max 6.25%)" in text
-
-
-def test_the_team_folder_combines_with_its_history_set() -> None:
-    """`--data-dir ../shared/data --data-dir ../shared/data/bybit_derivs_2021_2025`: the
-    primary set wins 2025-09-24 .. 2025-11-04 (42 days x six 4h rows = 252), where only the
-    turnover differs (estimated vs exchange-reported); the daily series reaches back to 2021."""
-    shared = shared_data()
-    dataset = DataSet([shared, shared / "bybit_derivs_2021_2025"])
-    found = {(k, s, i): o for k, s, i, o in dataset.overlaps()}
-    four = found[("klines", "BTCUSDT", "4h")]
-    assert (four.rows, four.kept.parent.parent) == (252, shared)
-    assert [d.column for d in four.differs] == ["turnover"]
-    assert found[("funding", "BTCUSDT", "")].differs == ()
-    daily = DataFileCandleSource(dataset).series("BTCUSDT", Interval.D1)
-    assert int(daily.start_ms[0]) == 1_636_156_800_000  # 2021-11-06, the history set's start
-    assert np.all(np.diff(daily.start_ms) == 86_400_000)
 
 
 def test_binance_prices_are_not_merged_into_a_bybit_series() -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
 import pytest
+from candles import kline_rows, ramp, write_gz
 
 from algotrading.bundled import BUNDLED_DATA_DIR
 from algotrading.errors import DataFileError
@@ -18,15 +18,9 @@ SPAN_START_MS = 1_758_672_000_000  # 2025-09-24 00:00 UTC
 HISTORY_START_MS = 1_735_689_600_000  # 2025-01-01 00:00 UTC
 
 
-def _write(path: Path, lines: list[str]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wt") as handle:
-        handle.write("\n".join(lines) + "\n")
-    return path
-
-
 def _rows(start: int, count: int, step: int = 3_600_000) -> list[str]:
-    return [f"{start + i * step},{i + 1},{i + 2},{i},{i + 1.5},10,15" for i in range(count)]
+    """Row i: open i+1, high i+2, low i, close i+1.5, volume 10, turnover 15."""
+    return kline_rows(ramp(count, start_ms=start, step=step))
 
 
 def test_bundled_set_is_the_primary_set_from_2025_09_24(shared_data: Path) -> None:
@@ -48,18 +42,10 @@ def test_bundled_set_is_the_primary_set_from_2025_09_24(shared_data: Path) -> No
         assert first_4h == (HISTORY_START_MS if has_history else SPAN_START_MS)
 
 
-def test_shared_primary_set_has_no_gaps(shared_data: Path) -> None:
-    series = DataSet([shared_data]).inventory()
-    assert {s.symbol for s in series} == set(PRIMARY)
-    assert all(s.gaps == 0 for s in series if s.kind == "klines")
-    btc_5m = next(s for s in series if s.symbol == "BTCUSDT" and s.interval == "5m")
-    assert btc_5m.rows == 54432 and btc_5m.first_ms == 1758672000000
-
-
 def test_a_later_directory_continues_an_earlier_one(tmp_path: Path) -> None:
     rows = _rows(1_700_000_000_000, 10)
-    _write(tmp_path / "a/klines/XUSDT_1h.csv.gz", [HEADER, *rows[:6]])
-    _write(tmp_path / "b/klines/XUSDT_1h.csv.gz", [HEADER, *rows[4:]])
+    write_gz(tmp_path / "a/klines/XUSDT_1h.csv.gz", [HEADER, *rows[:6]])
+    write_gz(tmp_path / "b/klines/XUSDT_1h.csv.gz", [HEADER, *rows[4:]])
     candles = DataSet([tmp_path / "a", tmp_path / "b"]).candles("XUSDT", "1h")
     assert len(candles) == 10
     assert np.all(np.diff(candles.start_ms) == 3_600_000)
@@ -69,8 +55,8 @@ def test_a_later_directory_continues_an_earlier_one(tmp_path: Path) -> None:
 def test_overlapping_prices_that_disagree_are_an_error(tmp_path: Path) -> None:
     rows = _rows(1_700_000_000_000, 6)
     changed = rows[4].replace(",5.5,10,15", ",5.6,10,15")  # the close of the fifth hour
-    _write(tmp_path / "a/klines/XUSDT_1h.csv.gz", [HEADER, *rows[:5]])
-    _write(tmp_path / "b/klines/XUSDT_1h.csv.gz", [HEADER, changed, rows[5]])
+    write_gz(tmp_path / "a/klines/XUSDT_1h.csv.gz", [HEADER, *rows[:5]])
+    write_gz(tmp_path / "b/klines/XUSDT_1h.csv.gz", [HEADER, changed, rows[5]])
     with pytest.raises(
         DataFileError, match=r"b/klines/XUSDT_1h.csv.gz disagrees with .*a/klines.*close 5.6 vs 5.5"
     ):
@@ -79,7 +65,7 @@ def test_overlapping_prices_that_disagree_are_an_error(tmp_path: Path) -> None:
 
 def test_gaps_are_counted_in_missing_candles(tmp_path: Path) -> None:
     rows = _rows(1_700_000_000_000, 10)
-    _write(tmp_path / "klines/XUSDT_1h.csv.gz", [HEADER, *rows[:3], *rows[6:]])
+    write_gz(tmp_path / "klines/XUSDT_1h.csv.gz", [HEADER, *rows[:3], *rows[6:]])
     (info,) = DataSet([tmp_path]).inventory()
     assert (info.rows, info.gaps) == (7, 3)
 
@@ -94,14 +80,16 @@ def test_gaps_are_counted_in_missing_candles(tmp_path: Path) -> None:
     ],
 )
 def test_malformed_line_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
-    path = _write(tmp_path / "klines/XUSDT_1h.csv.gz", [HEADER, *_rows(1_700_000_000_000, 3), line])
+    path = write_gz(
+        tmp_path / "klines/XUSDT_1h.csv.gz", [HEADER, *_rows(1_700_000_000_000, 3), line]
+    )
     with pytest.raises(DataFileError) as info:
         DataSet([tmp_path]).candles("XUSDT", "1h")
     assert str(info.value).startswith(f"{path}{message}")
 
 
 def test_wrong_header_and_unknown_directory(tmp_path: Path) -> None:
-    _write(tmp_path / "klines/XUSDT_1h.csv.gz", ["time,o,h,l,c,v,t", *_rows(0, 2)])
+    write_gz(tmp_path / "klines/XUSDT_1h.csv.gz", ["time,o,h,l,c,v,t", *_rows(0, 2)])
     with pytest.raises(DataFileError, match=r"XUSDT_1h.csv.gz:1: expected header"):
         DataSet([tmp_path]).candles("XUSDT", "1h")
     with pytest.raises(DataFileError, match="data directory not found"):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from candles import funding as settlements
 
 from algotrading.domain.intervals import DAY_MS, HOUR_MS
 from algotrading.domain.series import FundingHistory
@@ -29,8 +30,7 @@ T0 = parse_time("2026-01-01")
 
 
 def _history(rates: list[float], hours: int = 8, start: int = T0) -> FundingHistory:
-    times = start + np.arange(len(rates), dtype=np.int64) * hours * HOUR_MS
-    return FundingHistory(times, np.array(rates, dtype=np.float64))
+    return settlements(rates, start_ms=start, step=hours * HOUR_MS)
 
 
 def test_hand_checked_snapshot() -> None:

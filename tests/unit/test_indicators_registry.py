@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from candles import from_closes
 
 from algotrading import indicators as ind
+from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles
 from algotrading.indicators import INDICATORS, compute, get_indicator
 
@@ -14,11 +16,9 @@ RISING = np.linspace(100.0, 130.0, 400) + np.sin(np.arange(400.0))
 
 
 def _candles(close: np.ndarray) -> Candles:
-    n = len(close)
-    return Candles(
-        np.arange(n, dtype=np.int64) * 60_000, close, close + 1, close - 1, close,
-        close * 0 + 5.0, close * 5,
-    )  # fmt: skip
+    """1m candles from 0 ms: flat bodies at the close, high and low 1 away, volume 5 (NaN where
+    the close is NaN, so an all-NaN series is NaN in every column)."""
+    return from_closes(close, step=Interval.M1, spread=1.0, volume=close * 0 + 5.0)
 
 
 def test_registry_lists_the_eleven_indicators() -> None:

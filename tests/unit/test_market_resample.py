@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from candles import ohlc
 
 from algotrading.domain.intervals import DAY_MS, HOUR_MS, MINUTE_MS, Interval
 from algotrading.domain.series import Candles
@@ -21,10 +22,10 @@ PRIMARY_SYMBOLS = ["AAVEUSDT", "ADAUSDT", "APEUSDT", "AVAXUSDT", "BNBUSDT", "BTC
 
 def _minutes(start: str, count: int, step_min: int = 1, skip: tuple[int, ...] = ()) -> Candles:
     """Synthetic candles: open = i, high = i + 0.5, low = i - 0.5, close = i + 0.25 for row i."""
-    t0 = parse_time(start)
     idx = np.array([i for i in range(count) if i not in skip], dtype=np.int64)
     x = idx.astype(np.float64)
-    return Candles(t0 + idx * step_min * MINUTE_MS, x, x + 0.5, x - 0.5, x + 0.25, x * 0 + 1, x * 2)
+    times = parse_time(start) + idx * step_min * MINUTE_MS
+    return ohlc(x, x + 0.5, x - 0.5, x + 0.25, times=times, turnover=x * 2)
 
 
 def test_only_complete_utc_aligned_buckets_are_kept() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from candles import from_closes, ohlc
 
 from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles
@@ -140,9 +141,9 @@ def test_warmup_lengths_leave_one_percent_of_a_seed() -> None:
 
 
 def _candles(starts: list[int]) -> Candles:
-    times = np.array(starts, dtype=np.int64)
-    values = np.ones(len(starts))
-    return Candles(times, values, values, values, values, values, values)
+    """Candles at the given open times, every price and volume 1."""
+    ones = np.ones(len(starts))
+    return ohlc(ones, ones, ones, ones, times=starts)
 
 
 def test_bad_histories_are_refused_with_the_reason() -> None:
@@ -164,10 +165,7 @@ def test_explain_is_json_for_the_signal_log() -> None:
     """Conditions and values of a row, NaN as null; carry without funding data explains why."""
     n = 400
     prices = 100 + np.sin(np.arange(n) / 7)
-    candles = Candles(
-        np.arange(n, dtype=np.int64) * Interval.H1.ms, prices, prices + 1, prices - 1, prices,
-        np.full(n, 10.0), np.full(n, 1000.0),
-    )  # fmt: skip
+    candles = from_closes(prices, step=Interval.H1, spread=1.0, volume=10.0, turnover=1000.0)
     history = MarketHistory("XUSDT", {Interval.H1: candles})
     frame = get_strategy("carry").frames({"XUSDT": history})["XUSDT"]
     details = json.loads(json.dumps(frame.explain(-1)))

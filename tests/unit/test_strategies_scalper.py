@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import talib
+from candles import complete_groups, drift_returns, random_walk
 from strategy_support import at, row_at
 
 from algotrading.domain.intervals import Interval
@@ -192,25 +193,15 @@ def dip(k: int) -> tuple[MarketHistory, int, int]:
     """A hand-built 15m series: a steady uptrend (+0.1 % a bar, seeded noise), six falling bars,
     the washed-out bar s (-4 % on ten times the volume), k - 1 small losses and the bounce (+1 %)
     on bar i = s + k; the 1h candles are its complete hours. Returns (history, s, i)."""
-    rng = np.random.default_rng(7)
     returns = np.concatenate([
-        0.001 + 0.002 * rng.standard_normal(TREND_BARS), np.full(6, -0.003), [-0.04],
-        np.full(k - 1, -0.001), [0.01],
+        drift_returns(TREND_BARS, drift=0.001, volatility=0.002, seed=7), np.full(6, -0.003),
+        [-0.04], np.full(k - 1, -0.001), [0.01],
     ])  # fmt: skip
     s, i = TREND_BARS + 6, TREND_BARS + 6 + k
-    close = 100 * np.exp(np.cumsum(returns))
-    open_ = np.concatenate([[100.0], close[:-1]])
-    high, low = np.maximum(open_, close) * 1.0005, np.minimum(open_, close) * 0.9995
-    volume = np.full(len(close), 100.0)
+    volume = np.full(len(returns), 100.0)
     volume[s] = 1000.0
-    start = START_MS + np.arange(len(close), dtype=np.int64) * M15.ms
-    c15 = Candles(start, open_, high, low, close, volume, volume * close)
-    h = len(close) // 4 * 4  # complete hours only
-    hours = {n: a[:h].reshape(-1, 4) for n, a in (("o", open_), ("h", high), ("l", low),
-                                                   ("c", close), ("v", volume))}  # fmt: skip
-    turnover = (hours["v"] * hours["c"]).sum(1)
-    c1h = Candles(start[:h:4], hours["o"][:, 0], hours["h"].max(1), hours["l"].min(1),
-                  hours["c"][:, -1], hours["v"].sum(1), turnover)  # fmt: skip
+    c15 = random_walk(returns, start_ms=START_MS, step=M15, wick=0.0005, volume=volume)
+    c1h = complete_groups(c15, 4)  # complete hours only
     return MarketHistory("TESTUSDT", {M15: c15, H1: c1h}), s, i
 
 

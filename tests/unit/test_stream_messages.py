@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import numpy as np
+from candles import ramp
 
 from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles
@@ -85,10 +85,8 @@ def _candle(i: int) -> CandleClosed:
 
 
 def _history(indices: list[int]) -> Candles:
-    rows = [_candle(i) for i in indices]
-    col = lambda name, dtype=np.float64: np.array([getattr(r, name) for r in rows], dtype=dtype)  # noqa: E731
-    return Candles(col("start_ms", np.int64), col("open"), col("high"), col("low"), col("close"),
-                   col("volume"), col("turnover"))  # fmt: skip
+    """The rows `_candle` gives for these indices, as the exchange's history would list them."""
+    return ramp(indices, start_ms=T0, step=M15)
 
 
 class _Rest:

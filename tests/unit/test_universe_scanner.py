@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from candles import from_closes
 
 from algotrading.domain.intervals import DAY_MS
 from algotrading.domain.series import Candles
@@ -102,10 +103,10 @@ def test_default_as_of_is_the_close_of_the_last_day(daily: dict[str, Candles]) -
 
 
 def _flat_days(days: int, last_day: int, price: float, turnover: float) -> Candles:
-    starts = last_day - DAY_MS * np.arange(days - 1, -1, -1, dtype=np.int64)
+    """Daily closes wiggling 1 % around `price`, wicks 1 %, the last day opening at `last_day`."""
     wiggle = price * (1 + 0.01 * np.sin(np.arange(days, dtype=np.float64)))
-    return Candles(starts, wiggle, wiggle * 1.01, wiggle * 0.99, wiggle, wiggle * 0 + 1,
-                   np.full(days, turnover))  # fmt: skip
+    first = last_day - (days - 1) * DAY_MS
+    return from_closes(wiggle, start_ms=first, step=DAY_MS, wick=0.01, turnover=turnover)
 
 
 def test_each_filter_on_a_hand_made_universe() -> None:

@@ -28,6 +28,9 @@ from algotrading.market.datafiles import DataSet
 from algotrading.market.universe import daily_candles
 from algotrading.strategies import MarketHistory, SignalFrame, SignalRow, Strategy, get_strategy
 
+# Every strategy over its whole real series, again cut at several times: seconds each.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def cases() -> dict[str, tuple[Strategy, MarketHistory, list[str]]]:

@@ -35,6 +35,9 @@ from algotrading.bundled import BUNDLED_DATA_DIR
 from algotrading.domain.timefmt import parse_time
 from algotrading.market.datafiles import DataSet
 
+# Whole runs of the engine and of the work units over years of real data: seconds each.
+pytestmark = pytest.mark.slow
+
 T = {name: i for i, name in enumerate(TRADE_COLUMNS)}
 L = {name: i for i, name in enumerate(LEG_COLUMNS)}
 ONE = Sizing(SizingMode.UNITS, units=1.0)

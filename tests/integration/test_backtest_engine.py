@@ -26,6 +26,9 @@ from algotrading.market.datafiles import DataSet
 from algotrading.market.resample import resample
 from algotrading.strategies import MarketHistory, Strategy, get_strategy
 
+# The engine against the bar-by-bar reference over years of real data: seconds each.
+pytestmark = pytest.mark.slow
+
 Loader = Callable[[], dict[str, MarketHistory]]
 """Scalper reads the bundled set (the primary set's 15m and 1h rows); the others the team
 folder's bybit_derivs_2021_2025 (their tests are skipped without it, tests/team_data.py)."""
