@@ -145,4 +145,4 @@ def test_the_command_exits_1_on_a_difference_and_2_on_a_bad_file(
     assert "quantity: replay 0.0123, backtest 0.02\n" in capsys.readouterr().out
     assert main(["paper", "compare", str(portfolio), str(portfolio)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "not an `algo paper replay --json` report" in err[0]
+    assert len(err) == 1 and "not an `algo paper replay --out` report" in err[0]

@@ -25,7 +25,7 @@ from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric, metric_
 from algotrading.backtest.report import write_report
 from algotrading.cli.data import data_dir_option, open_dataset
 from algotrading.cli.market import json_option, number_columns, user_errors
-from algotrading.cli.output import print_json, print_table
+from algotrading.cli.output import deliver, json_flag, out_option, print_json, print_table, say
 from algotrading.cli.preflight import check_database, check_outputs
 from algotrading.db.backtests import insert_run, list_runs, load_run
 from algotrading.db.connection import connection
@@ -54,8 +54,8 @@ def backtest() -> None:
 @click.option("--slippage-bps", type=float, default=2.0, show_default=True)
 @click.option("--risk-pct", type=float, help="Size by risk: % of equity lost at the stop.")
 @click.option("--units", type=float, help="Size every entry at this fixed quantity.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the full result (schema: docs/BACKTESTING.md) to this file.")  # fmt: skip
+@out_option("Write the full result (schema: docs/BACKTESTING.md) to this file.")
+@json_flag
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report to this file.")  # fmt: skip
 @click.option("--no-store", is_flag=True, help="Do not store the run in the database.")
@@ -71,13 +71,14 @@ def run(
     slippage_bps: float,
     risk_pct: float | None,
     units: float | None,
-    json_path: Path | None,
+    out_path: Path | None,
+    as_json: bool,
     report_path: Path | None,
     no_store: bool,
 ) -> None:
     """Run STRATEGY over its symbols and a span of the data files; store and summarize it."""
     with user_errors():
-        check_outputs(json=json_path, report=report_path)
+        check_outputs(out=out_path, report=report_path)
         if not no_store:
             check_database()
         overrides = parse_params(params)
@@ -97,18 +98,18 @@ def run(
         )
         result = _run_with_progress(config, FileMarketData(dataset), progress_steps(len(chosen)))
     _note_left_out(strategy.id, missing)
-    _summary(result)
-    if json_path is not None:
-        json_path.write_text(json.dumps(result.to_json()), encoding="utf-8")
-        click.echo(f"result written to {json_path}")
+    if not as_json:
+        _summary(result)
+    if out_path is not None or as_json:
+        deliver(json.dumps(result.to_json()), as_json, out_path)
     if report_path is not None:
         write_report(result, report_path)
-        click.echo(f"report written to {report_path}")
+        say(f"report written to {report_path}", as_json)
     if not no_store:
         with connection() as conn:
             insert_run(conn, result)
             conn.commit()
-        click.echo(f"stored as {result.run_id}")
+        say(f"stored as {result.run_id}", as_json)
 
 
 def _symbols(

@@ -16,7 +16,7 @@ from algotrading.backtest.portfolio_report import write_portfolio_report
 from algotrading.cli.backtest import print_idle, print_metric_columns
 from algotrading.cli.data import data_dir_option
 from algotrading.cli.market import user_errors
-from algotrading.cli.output import print_table
+from algotrading.cli.output import deliver, json_flag, out_option, print_table, say
 from algotrading.cli.preflight import check_database, check_outputs
 from algotrading.db.connection import connection
 from algotrading.db.portfolio_backtests import insert_portfolio_run
@@ -37,8 +37,8 @@ from algotrading.portfolio.allocation import PORTFOLIO
 @click.option("--capital", type=float, default=10_000.0, show_default=True, help="USDT.")
 @click.option("--workers", type=int, default=2, show_default=True,
               help="Processes running the work units.")  # fmt: skip
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the full result (schema: docs/BACKTESTING.md).")  # fmt: skip
+@out_option("Write the full result (schema: docs/BACKTESTING.md) to this file.")
+@json_flag
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report to this file.")  # fmt: skip
 @click.option("--strategy-config", "config_file",
@@ -53,7 +53,8 @@ def portfolio(
     universe_dirs: tuple[Path, ...],
     capital: float,
     workers: int,
-    json_path: Path | None,
+    out_path: Path | None,
+    as_json: bool,
     report_path: Path | None,
     config_file: Path | None,
     no_store: bool,
@@ -61,7 +62,7 @@ def portfolio(
     """Run trend, scalper, carry and momentum on one capital (30/20/20/30 sleeves) with the
     live risk rules, conflict policy and circuit breakers; store and summarize it."""
     with user_errors():
-        check_outputs(json=json_path, report=report_path)
+        check_outputs(out=out_path, report=report_path)
         if not no_store:
             check_database()
         if workers < 1:
@@ -75,18 +76,18 @@ def portfolio(
             strategies=_strategy_config(config_file),
         )
         result = run_portfolio(config, workers, progress=_progress())
-    summary(result)
-    if json_path is not None:
-        json_path.write_text(result.dumps(), encoding="utf-8")
-        click.echo(f"result written to {json_path}")
+    if not as_json:
+        summary(result)
+    if out_path is not None or as_json:
+        deliver(result.dumps(), as_json, out_path)
     if report_path is not None:
         write_portfolio_report(result, report_path)
-        click.echo(f"report written to {report_path}")
+        say(f"report written to {report_path}", as_json)
     if not no_store:
         with connection() as conn:
             insert_portfolio_run(conn, result)
             conn.commit()
-        click.echo(f"stored as {result.run_id}")
+        say(f"stored as {result.run_id}", as_json)
 
 
 def _strategy_config(path: Path | None) -> dict[str, Any]:

@@ -1,0 +1,78 @@
+"""One convention for machine output (docs/output.md): `--json` prints JSON on stdout and nothing
+else, `--out FILE` writes the result file, and the old `--json FILE` spelling is a usage error of
+one line, exit 2, before any work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from algotrading.cli.main import main
+
+RUN = ("backtest", "run", "--strategy", "ema_cross", "--symbols", "BTCUSDT",
+       "--start", "2025-11-01", "--end", "2025-12-15")  # fmt: skip
+PORTFOLIO = ("backtest", "portfolio", "--start", "2025-10-20T02:00:00Z", "--end", "2025-12-01")
+REPLAY = ("paper", "replay", "--start", "2025-10-01T00:00:00Z", "--end", "2025-10-01T01:00:00Z")
+
+
+def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_prints_the_result_alone_and_out_writes_the_same(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    target = tmp_path / "run.json"
+    code, out, err = run(capsys, *RUN, "--json", "--out", str(target), "--no-store")
+    assert code == 0
+    printed = json.loads(out)  # stdout is the JSON and nothing else: no table, no notes
+    assert printed == json.loads(target.read_text())
+    assert printed["strategy"] == "ema_cross" and printed["symbols"] == ["BTCUSDT"]
+    assert err == f"result written to {target}\n"
+
+
+def test_portfolio_json_before_no_store_is_a_flag_not_a_file_name(
+    capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's trap: `--json --no-store` once wrote a file named `--no-store` and stored the
+    run. Now `--json` takes no value: the JSON is on stdout and `--no-store` is honoured."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *PORTFOLIO, "--json", "--no-store")
+    assert code == 0 and err == ""
+    assert json.loads(out)["kind"] == "portfolio"
+    assert list(tmp_path.iterdir()) == []  # no file called --no-store, nothing else written
+
+
+@pytest.mark.parametrize("command", [RUN, PORTFOLIO, REPLAY])
+def test_the_old_json_file_spelling_is_one_usage_line(
+    capsys: pytest.CaptureFixture, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    target = tmp_path / "r.json"
+    code, out, err = run(capsys, *command, "--json", str(target))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and err.startswith("error: Got unexpected extra argument")
+    assert f"(see 'algo {' '.join(command[:2])} --help')" in err
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("command", [RUN, PORTFOLIO, REPLAY])
+def test_an_out_path_in_a_missing_folder_fails_before_the_work(
+    capsys: pytest.CaptureFixture, use_database: str, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    target = tmp_path / "nowhere" / "r.json"
+    code, out, err = run(capsys, *command, "--out", str(target))
+    assert (code, out) == (2, "")
+    assert err == f"error: --out {target}: the folder {target.parent} does not exist\n"
+    assert not target.parent.exists()
+
+
+def test_an_out_path_that_is_a_folder_is_refused(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, *RUN, "--out", str(tmp_path), "--no-store")
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert err.startswith("error: Invalid value for '--out'") and "is a directory" in err
