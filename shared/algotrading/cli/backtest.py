@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from algotrading.cli.data import data_dir_option, open_dataset
 from algotrading.cli.market import json_option, number_columns, user_errors
 from algotrading.cli.output import deliver, json_flag, out_option, print_json, print_table, say
 from algotrading.cli.preflight import check_database, check_outputs
+from algotrading.cli.progress import progress
 from algotrading.db.backtests import insert_run, list_runs, load_run
 from algotrading.db.connection import connection
 from algotrading.domain.timefmt import ms_to_iso, parse_time
@@ -140,13 +140,9 @@ def _note_left_out(strategy: str, missing: list[str]) -> None:
 def _run_with_progress(
     config: BacktestConfig, market: FileMarketData, steps: int
 ) -> BacktestResult:
-    """A progress bar on a terminal (stderr); nothing when stderr is a pipe or a file, so an
-    error stays the one line a script can read."""
-    stderr = sys.stderr
-    if not stderr.isatty():
-        return run_backtest(config, market)
-    with click.progressbar(length=steps, label="backtest", file=stderr) as bar:
-        return run_backtest(config, market, progress=lambda _: bar.update(1))
+    """Progress on stderr (`cli.progress`): a bar on a terminal, quiet lines otherwise."""
+    with progress("backtest", steps, "step", show_pos=False) as advance:
+        return run_backtest(config, market, progress=lambda _: advance(1))
 
 
 def parse_params(items: tuple[str, ...]) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from algotrading.cli.data import data_dir_option
 from algotrading.cli.market import user_errors
 from algotrading.cli.output import deliver, json_flag, out_option, print_table, say
 from algotrading.cli.preflight import check_database, check_outputs
+from algotrading.cli.progress import Stages
 from algotrading.db.connection import connection
 from algotrading.db.portfolio_backtests import insert_portfolio_run
 from algotrading.domain.timefmt import ms_to_iso, parse_time
@@ -75,7 +75,8 @@ def portfolio(
             capital=capital,
             strategies=_strategy_config(config_file),
         )
-        result = run_portfolio(config, workers, progress=_progress())
+        with Stages() as stage:
+            result = run_portfolio(config, workers, stage=stage)
     if not as_json:
         summary(result)
     if out_path is not None or as_json:
@@ -101,13 +102,6 @@ def _strategy_config(path: Path | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BacktestInputError(f"--strategy-config {path}: expected an object per strategy")
     return data
-
-
-def _progress() -> Any:
-    """Progress lines on a terminal only: piped, stderr carries only errors."""
-    if not sys.stderr.isatty():
-        return None
-    return lambda what: click.echo(what, err=True)
 
 
 def summary(result: PortfolioResult) -> None:

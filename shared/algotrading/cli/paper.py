@@ -7,7 +7,6 @@ paper account, and write every signal, order, trade and snapshot as JSON (`--out
 from __future__ import annotations
 
 import json
-import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from algotrading.backtest import parity
 from algotrading.cli.data import data_dir_option
 from algotrading.cli.output import deliver, json_flag, out_option, say
 from algotrading.cli.preflight import check_database, check_outputs
+from algotrading.cli.progress import progress
 from algotrading.cli.run import parse_at
 from algotrading.errors import AppError
 from algotrading.settings import get_settings
@@ -85,9 +85,8 @@ def replay(
     total = len(list(closes_between(config.start_ms, config.end_ms)))
     if settings.secrets_key is None:
         click.echo("ALGO_SECRETS_KEY is not set: using an ephemeral key for this replay", err=True)
-    with click.progressbar(length=total, label="replaying", file=sys.stderr,
-                           show_pos=True) as bar:  # fmt: skip
-        outcome = run_replay(config, settings, progress=lambda _: bar.update(1))
+    with progress("replaying", total, "close") as advance:
+        outcome = run_replay(config, settings, progress=lambda _: advance(1))
     report = outcome.report
     say(
         f"account {outcome.account_id}: {outcome.closes} closes in {outcome.duration_s:.1f} s;"

@@ -37,6 +37,7 @@ from algotrading.backtest.portfolio.blobs import BlobStore
 from algotrading.backtest.portfolio.book import Candidate, Position, Sleeve, book_until, ledger_at
 from algotrading.backtest.portfolio.pricing import price_position
 from algotrading.backtest.portfolio.units import UnitResult
+from algotrading.backtest.progress import DAY_CLOSES, Stage
 from algotrading.domain.intervals import Interval
 from algotrading.exchange.types import SymbolInfo
 from algotrading.execution.sizing import (
@@ -119,16 +120,21 @@ def combine(
     fee_rate: float,
     params: dict[str, dict[str, Any]],
     infos: Mapping[str, SymbolInfo] | None = None,
+    stage: Stage | None = None,
 ) -> Combined:
     """Run the sleeves over the grid (module docstring); `infos`: the symbols' instrument
-    filters (`backtest.portfolio.instruments`), none: quantities, stops and fills unrounded."""
+    filters (`backtest.portfolio.instruments`), none: quantities, stops and fills unrounded;
+    `stage`: progress, a step per close reported once a simulated day."""
     sleeves = {s: Sleeve() for s in STRATEGY_IDS}
     state = _State(capital, AllocationTable.default(), RiskLimits(fee_rate=dec(fee_rate)),
                    BreakerThresholds(), dec(fee_rate), sleeves, infos=infos or {})  # fmt: skip
     times = np.arange(start_ms, end_ms + 1, GRID_MS, dtype=np.int64)
     curves = np.empty((len(times), 1 + len(STRATEGY_IDS)))
     k = 0
+    advance = stage("combining", len(times), "close") if stage is not None else None
     for i, now in enumerate(times.tolist()):
+        if advance is not None and i % DAY_CLOSES == 0 and i:
+            advance(DAY_CLOSES)
         _book(state, now)
         while k < len(candidates) and candidates[k].row[0] < now:
             k += 1
@@ -141,6 +147,8 @@ def combine(
         k = j
         state.baskets.clear()
         curves[i] = _snapshot(state, now)
+    if advance is not None:
+        advance(len(times) - (len(times) - 1) // DAY_CLOSES * DAY_CLOSES)
     trades = [p.trade_row() for p in sorted(state.done + state.open, key=_trade_key)]
     sleeves = {s: curves[:, j + 1] for j, s in enumerate(STRATEGY_IDS)}
     return Combined(times, curves[:, 0], sleeves, trades, state.transitions, state.decisions)
