@@ -76,3 +76,24 @@ def test_an_out_path_that_is_a_folder_is_refused(
     code, out, err = run(capsys, *RUN, "--out", str(tmp_path), "--no-store")
     assert (code, out) == (2, "") and err.count("\n") == 1
     assert err.startswith("error: Invalid value for '--out'") and "is a directory" in err
+
+
+def test_backtest_list_shows_both_kinds(capsys: pytest.CaptureFixture, use_database: str) -> None:
+    """The issue's trap: `make demo` stored a portfolio run that `algo backtest list` never
+    showed. Both kinds are listed, newest first, with a kind column."""
+    code, out, _ = run(capsys, *RUN, "--json")
+    single = json.loads(out)["run_id"]
+    code2, out, _ = run(capsys, *PORTFOLIO, "--json")
+    portfolio = json.loads(out)["run_id"]
+    assert (code, code2) == (0, 0)
+
+    code, out, _ = run(capsys, "backtest", "list", "--json")
+    listed = {r["run_id"]: r for r in json.loads(out)}
+    assert code == 0 and listed[single]["kind"] == "strategy"
+    assert listed[portfolio]["kind"] == "portfolio" and listed[portfolio]["strategy"] is None
+
+    code, out, _ = run(capsys, "backtest", "list")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split()[:3] == ["id", "kind", "created"]
+    assert lines[2].split()[:2] == [portfolio, "portfolio"]  # the newest first
+    assert next(line for line in lines if line.startswith(single)).split()[1] == "strategy"

@@ -27,7 +27,7 @@ from algotrading.cli.market import json_option, number_columns, user_errors
 from algotrading.cli.output import deliver, json_flag, out_option, print_json, print_table, say
 from algotrading.cli.preflight import check_database, check_outputs
 from algotrading.cli.progress import progress
-from algotrading.db.backtests import insert_run, list_runs, load_run
+from algotrading.db.backtests import insert_run, list_runs_of_all_kinds, load_run
 from algotrading.db.connection import connection
 from algotrading.domain.timefmt import ms_to_iso, parse_time
 from algotrading.errors import AppError
@@ -205,25 +205,34 @@ def print_metric_columns(columns: dict[str, dict[str, Any]]) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @json_option
 def list_command(limit: int, as_json: bool) -> None:
-    """Stored runs, newest first."""
+    """Stored runs, single-strategy and portfolio, newest first."""
     with connection() as conn:
-        runs = list_runs(conn, limit)
+        runs = list_runs_of_all_kinds(conn, limit)
     if as_json:
         print_json([_run_dict(r) for r in runs])
         return
     rows = [
-        [r.run_id, ms_to_iso(r.created_ms), r.strategy, ",".join(r.symbols),
+        [r.run_id, r.kind, ms_to_iso(r.created_ms), r.strategy, _symbols_cell(r.symbols),
          ms_to_iso(r.start_ms), ms_to_iso(r.end_ms), format_metric("total_return", r.total_return),
          format_metric("sharpe", r.sharpe), format_metric("max_drawdown", r.max_drawdown), r.trades]
         for r in runs
     ]  # fmt: skip
-    print_table(("id", "created", "strategy", "symbols", "start", "end", "return", "sharpe",
-                 "max dd", "trades"), rows)  # fmt: skip
+    print_table(("id", "kind", "created", "strategy", "symbols", "start", "end", "return",
+                 "sharpe", "max dd", "trades"), rows)  # fmt: skip
+
+
+def _symbols_cell(symbols: Sequence[str], shown: int = 4) -> str:
+    """A portfolio run trades many symbols: the first few and how many more, so the table stays
+    one line a run."""
+    if len(symbols) <= shown:
+        return ",".join(symbols)
+    return f"{','.join(symbols[:shown])} +{len(symbols) - shown}"
 
 
 def _run_dict(r: Any) -> dict[str, Any]:
     return {
-        "run_id": r.run_id, "created": ms_to_iso(r.created_ms), "strategy": r.strategy,
+        "run_id": r.run_id, "kind": r.kind, "created": ms_to_iso(r.created_ms),
+        "strategy": r.strategy,
         "symbols": list(r.symbols), "start": ms_to_iso(r.start_ms), "end": ms_to_iso(r.end_ms),
         "initial_capital": r.initial_capital, "final_equity": r.final_equity,
         "total_return": r.total_return, "sharpe": r.sharpe, "max_drawdown": r.max_drawdown,
