@@ -8,12 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
+from execution_support import remove_test_accounts, rows
 
 from algotrading.cli.main import main
 
 RUN = ("backtest", "run", "--strategy", "ema_cross", "--symbols", "BTCUSDT",
        "--start", "2025-11-01", "--end", "2025-12-15")  # fmt: skip
 PORTFOLIO = ("backtest", "portfolio", "--start", "2025-10-20T02:00:00Z", "--end", "2025-12-01")
+REPLAY_NAME = "output-lot-and-tick"
 REPLAY = ("paper", "replay", "--start", "2025-10-01T00:00:00Z", "--end", "2025-10-01T01:00:00Z")
 
 
@@ -97,3 +99,28 @@ def test_backtest_list_shows_both_kinds(capsys: pytest.CaptureFixture, use_datab
     assert code == 0 and lines[0].split()[:3] == ["id", "kind", "created"]
     assert lines[2].split()[:2] == [portfolio, "portfolio"]  # the newest first
     assert next(line for line in lines if line.startswith(single)).split()[1] == "strategy"
+
+
+def test_a_replay_trade_at_the_instruments_lot_and_tick(
+    capsys: pytest.CaptureFixture, use_database: str
+) -> None:
+    """The replay's one BTCUSDT trade of 2025-10-03 08:30 (the scalper at its defaults):
+    exact in the database, at the lot and tick in the JSON."""
+    code, out, err = run(capsys, "paper", "replay", "--start", "2025-10-03T08:00:00Z", "--end",
+                         "2025-10-03T09:00:00Z", "--name", REPLAY_NAME, "--json")  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    # BTCUSDT's price level is about 110,000: its lot is the smallest power of ten worth at least
+    # 5 USDT, 10^ceil(log10(5 / 110,000)) = 10^ceil(-4.34) = 0.0001, and its tick
+    # min(0.1, 10^(floor(log10 110,000) - 5)) = min(0.1, 1) = 0.1 (docs/simulator.md)
+    assert report["instruments"]["BTCUSDT"] == {"tick": "0.1", "qty_step": "0.0001"}
+    trade = report["trades"][0]
+    stored = rows(use_database, "SELECT qty::text, entry_price::text, funding::text FROM trades"
+                  " WHERE id = %s", trade["id"])  # fmt: skip
+    assert stored == [("0.033400000000", "119609.100000000000", "0.00000000")]  # as stored
+    # 0.033400000000 to the lot of 0.0001: 0.0334; 119609.100000000000 to the tick 0.1: 119609.1;
+    # no funding (psycopg reads it as Decimal("0E-8"), the old "0E-8" in the JSON): 0.00
+    assert (trade["qty"], trade["entry_price"], trade["funding"]) == ("0.0334", "119609.1", "0.00")
+    assert trade["opened"] == "2025-10-03T08:30:00Z" and trade["opened_ms"] == 1759480200000
+    assert ", 1 trade; equity 10,001.62\n" in err  # on stderr with --json, plural right
+    remove_test_accounts(use_database)

@@ -24,14 +24,17 @@ from algotrading.backtest.metrics import SUMMARY_METRICS, format_metric, metric_
 from algotrading.backtest.report import write_report
 from algotrading.cli.data import data_dir_option, open_dataset
 from algotrading.cli.market import json_option, number_columns, user_errors
+from algotrading.cli.numbers import count, money_cell, step_cell
 from algotrading.cli.output import deliver, json_flag, out_option, print_json, print_table, say
 from algotrading.cli.preflight import check_database, check_outputs
+from algotrading.cli.presentation import with_iso_times
 from algotrading.cli.progress import progress
 from algotrading.db.backtests import insert_run, list_runs_of_all_kinds, load_run
 from algotrading.db.connection import connection
 from algotrading.domain.timefmt import ms_to_iso, parse_time
 from algotrading.errors import AppError
 from algotrading.market.datafiles import DataSet
+from algotrading.market.instruments import Filters, data_filters
 from algotrading.strategies.base import Strategy
 from algotrading.strategies.registry import get_strategy
 
@@ -101,7 +104,7 @@ def run(
     if not as_json:
         _summary(result)
     if out_path is not None or as_json:
-        deliver(json.dumps(result.to_json()), as_json, out_path)
+        deliver(json.dumps(with_iso_times(result.to_json())), as_json, out_path)
     if report_path is not None:
         write_report(result, report_path)
         say(f"report written to {report_path}", as_json)
@@ -259,12 +262,36 @@ def show(run_id: str, as_json: bool) -> None:
     metrics_table(stored["metrics"])
     print_idle([IdleReason.from_json(r) for r in stored.get("idle", [])])
     trades = stored["trades"]
-    click.echo(f"\n{len(trades)} trades")
+    click.echo(f"\n{count(len(trades), 'trade')}")
     headers = ("symbol", "side", "entry", "exit", "reason", "qty", "entry price", "exit price",
                "pnl")  # fmt: skip
+    steps = instrument_steps(stored["assumptions"], {t["symbol"] for t in trades})
     rows = [
         [t["symbol"], t["side"], t["entry_time"], t["exit_time"] or "-",
-         t["exit_reason"] or "open", t["qty"], t["entry_price"], t["exit_price"], t["pnl"]]
+         t["exit_reason"] or "open", *_trade_numbers(t, steps.get(t["symbol"]))]
         for t in trades
     ]  # fmt: skip
     print_table(headers, number_columns(headers, rows, 5))
+
+
+def instrument_steps(assumptions: dict[str, Any], symbols: set[str]) -> dict[str, Filters]:
+    """The lot and tick of each traded symbol, derived from the run's data as the simulator
+    derives them (`market.instruments`); a symbol (or data) no longer there has none."""
+    try:
+        dataset = DataSet(assumptions.get("data", {}).get("dirs") or None)
+    except (AppError, OSError, ValueError):
+        return {}
+    found: dict[str, Filters] = {}
+    for symbol in symbols:
+        try:
+            found[symbol] = data_filters(dataset, symbol)
+        except (AppError, OSError, ValueError):
+            continue
+    return found
+
+
+def _trade_numbers(t: dict[str, Any], filters: Filters | None) -> list[str]:
+    """Quantity at the lot, prices at the tick, PnL at two decimals (`cli.numbers`)."""
+    lot, tick = (None, None) if filters is None else (filters.qty_step, filters.tick)
+    return [step_cell(t["qty"], lot), step_cell(t["entry_price"], tick),
+            step_cell(t["exit_price"], tick), money_cell(t["pnl"])]  # fmt: skip

@@ -17,6 +17,7 @@ from algotrading.cli.data import data_dir_option
 from algotrading.cli.market import user_errors
 from algotrading.cli.output import deliver, json_flag, out_option, print_table, say
 from algotrading.cli.preflight import check_database, check_outputs
+from algotrading.cli.presentation import with_iso_times
 from algotrading.cli.progress import Stages
 from algotrading.db.connection import connection
 from algotrading.db.portfolio_backtests import insert_portfolio_run
@@ -80,7 +81,8 @@ def portfolio(
     if not as_json:
         summary(result)
     if out_path is not None or as_json:
-        deliver(result.dumps(), as_json, out_path)
+        shown = with_iso_times(result.to_json())
+        deliver(json.dumps(shown, sort_keys=True, allow_nan=False), as_json, out_path)
     if report_path is not None:
         write_portfolio_report(result, report_path)
         say(f"report written to {report_path}", as_json)

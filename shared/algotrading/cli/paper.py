@@ -15,8 +15,10 @@ import click
 
 from algotrading.backtest import parity
 from algotrading.cli.data import data_dir_option
+from algotrading.cli.numbers import count, money_cell
 from algotrading.cli.output import deliver, json_flag, out_option, say
 from algotrading.cli.preflight import check_database, check_outputs
+from algotrading.cli.presentation import present_replay
 from algotrading.cli.progress import progress
 from algotrading.cli.run import parse_at
 from algotrading.errors import AppError
@@ -89,16 +91,17 @@ def replay(
         outcome = run_replay(config, settings, progress=lambda _: advance(1))
     report = outcome.report
     say(
-        f"account {outcome.account_id}: {outcome.closes} closes in {outcome.duration_s:.1f} s;"
-        f" {len(report['signals'])} signals, {len(report['orders'])} orders,"
-        f" {len(report['trades'])} trades; equity {report['final_equity']}",
+        f"account {outcome.account_id}: {count(outcome.closes, 'close')} in"
+        f" {outcome.duration_s:.1f} s; {count(len(report['signals']), 'signal')},"
+        f" {count(len(report['orders']), 'order')}, {count(len(report['trades']), 'trade')};"
+        f" equity {money_cell(float(report['final_equity']))}",
         as_json,
     )
     if report["incomplete"]:
         click.echo(f"incomplete evaluations: {', '.join(report['incomplete'])}", err=True)
     if out_path is not None or as_json:
-        text = json.dumps(report | {"duration_s": outcome.duration_s}, indent=1)
-        deliver(text, as_json, out_path)
+        shown = present_replay(report) | {"duration_s": outcome.duration_s}
+        deliver(json.dumps(shown, indent=1), as_json, out_path)
 
 
 def _capital(text: str) -> Decimal:
@@ -136,7 +139,8 @@ def compare(replay_file: Path, portfolio_file: Path) -> None:
         result = parity.compare(replayed, backtest)
     except (KeyError, TypeError, ValueError) as exc:
         raise PaperFlagError(f"malformed report: {type(exc).__name__}: {exc}") from None
-    click.echo(f"{result.compared} trades compared, {len(result.differences)} differences")
+    found = count(len(result.differences), "difference")
+    click.echo(f"{count(result.compared, 'trade')} compared, {found}")
     for line in result.differences:
         click.echo(f"  {line}")
     if not result.equal:
