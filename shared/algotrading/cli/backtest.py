@@ -101,6 +101,19 @@ def run(
         )
         result = _run_with_progress(config, FileMarketData(dataset), progress_steps(len(chosen)))
     _note_left_out(strategy.id, missing)
+    _outputs(result, as_json, out_path, report_path)
+    if not no_store:
+        with connection() as conn:
+            insert_run(conn, result)
+            conn.commit()
+        say(f"stored as {result.run_id}", as_json)
+
+
+def _outputs(
+    result: BacktestResult, as_json: bool, out_path: Path | None, report_path: Path | None
+) -> None:
+    """The summary for people (left out under `--json`: stdout is the JSON), the result JSON
+    (`--json`, `--out`) and the HTML report."""
     if not as_json:
         _summary(result)
     if out_path is not None or as_json:
@@ -108,11 +121,6 @@ def run(
     if report_path is not None:
         write_report(result, report_path)
         say(f"report written to {report_path}", as_json)
-    if not no_store:
-        with connection() as conn:
-            insert_run(conn, result)
-            conn.commit()
-        say(f"stored as {result.run_id}", as_json)
 
 
 def _symbols(
