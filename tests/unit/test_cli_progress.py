@@ -1,5 +1,5 @@
 """Progress on stderr (`cli.progress`): a bar with rate and time left on a terminal, quiet lines
-(none in the first 30 s, then each tenth or every 30 s) anywhere else."""
+(none in the first 60 s, then each tenth or every 30 s) anywhere else."""
 
 from __future__ import annotations
 
@@ -38,15 +38,17 @@ def test_rate_per_second_with_the_plural_unit() -> None:
     assert rate_text(0, 0.0, "unit") == "- units/s"
 
 
-def test_quiet_lines_wait_30_s_then_each_tenth_or_every_30_s() -> None:
+def test_quiet_lines_wait_60_s_then_each_tenth_or_every_30_s() -> None:
     clock, stream = Clock(), io.StringIO()
     lines = Lines("replaying", 2929, "close", stream, clock=clock)
-    for _ in range(1160):  # 40 % within the first 30 s: nothing yet
+    for _ in range(1160):  # 40 % within the first 60 s: nothing yet
         lines.advance(1)
-    clock.now += 30.0  # 1,160 closes in 30 s
+    clock.now += 60.0  # 1,160 closes in 60 s
     lines.advance(1)
-    # 1,161 / 2,929 = 39.6 %; 1,161 / 30 = 38.7/s; (2,929 - 1,161) * 30 / 1,161 = 45.7 s
-    assert stream.getvalue() == "replaying: 39% (1,161/2,929 closes), 38.7 closes/s, 46 s left\n"
+    # 1,161 / 2,929 = 39.6 %; 1,161 / 60 = 19.35/s; (2,929 - 1,161) * 60 / 1,161 = 91.4 s
+    assert (
+        stream.getvalue() == "replaying: 39% (1,161/2,929 closes), 19.4 closes/s, 1 min 31 s left\n"
+    )
     lines.advance(10)  # 1,171: 39.98 %, still the fourth tenth, same moment: no line
     assert stream.getvalue().count("\n") == 1
     lines.advance(1)  # 1,172: 40.01 %: the fifth tenth begins
@@ -56,7 +58,7 @@ def test_quiet_lines_wait_30_s_then_each_tenth_or_every_30_s() -> None:
     assert stream.getvalue().count("\n") == 3
 
 
-def test_a_run_shorter_than_30_s_prints_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_shorter_than_a_minute_prints_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
     with progress("replaying", 10, "close") as advance:

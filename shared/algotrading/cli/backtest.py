@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -151,7 +152,11 @@ def _note_left_out(strategy: str, missing: list[str]) -> None:
 def _run_with_progress(
     config: BacktestConfig, market: FileMarketData, steps: int
 ) -> BacktestResult:
-    """Progress on stderr (`cli.progress`): a bar on a terminal, quiet lines otherwise."""
+    """A progress bar on a terminal (stderr, `cli.progress`); nothing when stderr is a pipe or
+    a file: a single-strategy run takes seconds, and its stderr stays the one line a script
+    reads (a warm-up error is found mid-run)."""
+    if not sys.stderr.isatty():
+        return run_backtest(config, market)
     with progress("backtest", steps, "step", show_pos=False) as advance:
         return run_backtest(config, market, progress=lambda _: advance(1))
 

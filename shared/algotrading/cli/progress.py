@@ -21,7 +21,8 @@ import click
 
 from algotrading.cli.numbers import count, plural
 
-GRACE_S = 30.0
+GRACE_S = 60.0
+"""Quiet lines begin after this long: a run of a minute or less prints none."""
 EVERY_S = 30.0
 
 Advance = Callable[[int], None]
