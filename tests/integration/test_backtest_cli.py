@@ -31,7 +31,7 @@ def test_run_list_show(capsys: pytest.CaptureFixture, use_database: str, tmp_pat
     result, report = tmp_path / "run.json", tmp_path / "run.html"
     code, out, err = run(capsys, "backtest", "run", "--strategy", "ema_cross", "--symbols",
                          "btcusdt,ETHUSDT", *SPAN, "--param", "ema_fast=5", "--capital", "5000",
-                         "--fee-bps", "4", "--slippage-bps", "1", "--json", str(result),
+                         "--fee-bps", "4", "--slippage-bps", "1", "--out", str(result),
                          "--report", str(report))  # fmt: skip
     assert code == 0 and err == ""
     data = json.loads(result.read_text())
@@ -109,7 +109,7 @@ def test_default_symbols_the_data_lacks_are_named_in_a_note(
     """scalper's six default symbols (BTC, ETH, SOL, XRP, AVAX, BNB) against the bundled data
     (klines of AAVE, ADA, APE, AVAX, BNB, BTC, ETH, SOL): five run, XRPUSDT is named in a note."""
     result = tmp_path / "run.json"
-    code, out, err = run(capsys, "backtest", "run", "--strategy", "scalper", *SPAN, "--json",
+    code, out, err = run(capsys, "backtest", "run", "--strategy", "scalper", *SPAN, "--out",
                          str(result), "--no-store")  # fmt: skip
     assert code == 0 and "metric" in out
     assert err == "note: scalper: not in the data, left out: XRPUSDT\n"
@@ -126,7 +126,7 @@ def test_no_default_symbol_in_the_data_is_one_line_and_exit_2(
     shutil.copy(ape, tmp_path / "klines")
     result = tmp_path / "run.json"
     code, out, err = run(capsys, "backtest", "run", "--strategy", "ema_cross", "--data-dir",
-                         str(tmp_path), "--json", str(result), "--no-store")  # fmt: skip
+                         str(tmp_path), "--out", str(result), "--no-store")  # fmt: skip
     assert code == 2 and out == "" and not result.exists()
     assert err == (f"error: none of ema_cross's symbols (BTCUSDT) is in the data ({tmp_path}): "
                    "choose some with --symbols\n")  # fmt: skip
@@ -183,7 +183,7 @@ def test_an_unreachable_database_fails_before_the_run(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:secret@127.0.0.1:1/none")
     result = tmp_path / "r.json"
-    code, out, err = run(capsys, "backtest", *command, "--json", str(result))
+    code, out, err = run(capsys, "backtest", *command, "--out", str(result))
     assert (code, out) == (2, "")
     assert err.startswith("error: cannot connect to postgresql://u:***@127.0.0.1:1/none")
     assert err.count("\n") == 1 and "secret" not in err

@@ -75,7 +75,7 @@ def test_carry_without_open_interest_is_idle_per_symbol_everywhere(
     and the report, while the scalper still trades."""
     with_oi = _stems(BUNDLED_DATA_DIR / "open_interest")
     out_json, report = tmp_path / "p.json", tmp_path / "p.html"
-    code, out, err = run(capsys, "backtest", "portfolio", *SPAN, "--workers", "2", "--json",
+    code, out, err = run(capsys, "backtest", "portfolio", *SPAN, "--workers", "2", "--out",
                          str(out_json), "--report", str(report))  # fmt: skip
     assert code == 0 and err == ""
     data = json.loads(out_json.read_text())
@@ -104,7 +104,7 @@ def test_the_table_counts_live_trades_and_exposure_per_strategy(
     """Trades and exposure of each strategy, recomputed from the trade list: live positions,
     and the share of the 15-minute closes with one of them open (entry <= close < exit)."""
     out_json = tmp_path / "p.json"
-    code, out, _ = run(capsys, "backtest", "portfolio", *SPAN, "--workers", "1", "--json",
+    code, out, _ = run(capsys, "backtest", "portfolio", *SPAN, "--workers", "1", "--out",
                        str(out_json), "--no-store")  # fmt: skip
     assert code == 0
     data = json.loads(out_json.read_text())
@@ -136,7 +136,7 @@ def test_a_missing_timeframe_leaves_that_strategy_idle_and_the_others_trade(
                                 "scalper": {"symbols": ["BTCUSDT", "ETHUSDT"]}})  # fmt: skip
     out_json = tmp_path / "p.json"
     code, out, err = run(capsys, "backtest", "portfolio", "--data-dir", str(data), *SPAN,
-                         "--strategy-config", config, "--workers", "2", "--json", str(out_json),
+                         "--strategy-config", config, "--workers", "2", "--out", str(out_json),
                          "--no-store")  # fmt: skip
     assert (code, err) == (0, "")
     result = json.loads(out_json.read_text())
@@ -160,7 +160,7 @@ def test_a_single_run_leaves_out_the_symbol_without_its_timeframe(
     _copy(data, "SOLUSDT", ("1d",))
     out_json, report = tmp_path / "r.json", tmp_path / "r.html"
     code, out, err = run(capsys, "backtest", "run", "--strategy", "scalper", "--symbols",
-                         "BTCUSDT,SOLUSDT", "--data-dir", str(data), "--json", str(out_json),
+                         "BTCUSDT,SOLUSDT", "--data-dir", str(data), "--out", str(out_json),
                          "--report", str(report))  # fmt: skip
     assert (code, err) == (0, "")
     result = json.loads(out_json.read_text())
@@ -191,7 +191,7 @@ def test_a_warm_up_longer_than_the_data_is_one_line_with_the_counts(
     config = _config(tmp_path, {**ONLY_SCALPER, "scalper": {"symbols": ["BTCUSDT", "ETHUSDT"]}})
     out_json = tmp_path / "p.json"
     code, out, err = run(capsys, "backtest", "portfolio", "--data-dir", str(data), *SPAN,
-                         "--strategy-config", config, "--json", str(out_json),
+                         "--strategy-config", config, "--out", str(out_json),
                          "--no-store")  # fmt: skip
     assert (code, err) == (0, "")
     result = json.loads(out_json.read_text())

@@ -73,8 +73,8 @@ def test_carry_replay_and_portfolio_backtest_trade_alike(
     data = (
         "--data-dir", str(DATA), "--start", START, "--end", END, "--strategy-config", str(config),
     )  # fmt: skip
-    assert main(["paper", "replay", "--name", "carry-parity", *data, "--json", str(live)]) == 0
-    assert main(["backtest", "portfolio", *data, "--no-store", "--json", str(backtest)]) == 0
+    assert main(["paper", "replay", "--name", "carry-parity", *data, "--out", str(live)]) == 0
+    assert main(["backtest", "portfolio", *data, "--no-store", "--out", str(backtest)]) == 0
     capsys.readouterr()
     report, ours = json.loads(live.read_text()), json.loads(backtest.read_text())
     assert report["instruments"] == FILTERS

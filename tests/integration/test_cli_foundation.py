@@ -36,7 +36,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture) -> None:
     ("args", "line"),
     [
         (["backtest", "run", "--bogus"],
-         "error: No such option '--bogus'. Did you mean '--symbols'? "
+         "error: No such option '--bogus'. (Did you mean one of: '--out', '--symbols'?) "
          "(see 'algo backtest run --help')"),
         (["backtest", "run"],
          "error: Missing option '--strategy'. (see 'algo backtest run --help')"),

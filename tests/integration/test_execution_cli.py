@@ -133,7 +133,7 @@ def test_paper_replay_writes_signals_orders_trades_and_snapshots(
     code, out, err = run(
         capsys, "paper", "replay", "--data-dir", str(TEST_DATA),
         "--start", "2025-10-24T14:00:00Z", "--end", "2025-10-25T14:00:00Z",
-        "--capital", "20000", "--strategy-config", str(config), "--json", str(out_file),
+        "--capital", "20000", "--strategy-config", str(config), "--out", str(out_file),
     )  # fmt: skip
     assert code == 0, err
     assert "ephemeral key" in err

@@ -50,7 +50,7 @@ def test_momentum_ranks_over_the_universe_dir(shared_data: Path) -> None:
 @pytest.mark.slow
 def test_run_store_report(capsys: pytest.CaptureFixture, use_database: str, tmp_path: Path) -> None:
     out_json, report = tmp_path / "p.json", tmp_path / "p.html"
-    code, out, err = run(capsys, "backtest", "portfolio", *SPAN, "--workers", "2", "--json",
+    code, out, err = run(capsys, "backtest", "portfolio", *SPAN, "--workers", "2", "--out",
                          str(out_json), "--report", str(report))  # fmt: skip
     assert code == 0 and err == ""
     data = json.loads(out_json.read_text())

@@ -61,8 +61,8 @@ def test_replay_and_portfolio_backtest_trade_alike(
         "--data-dir", str(BUNDLED_DATA_DIR), "--start", start, "--end", end,
         "--strategy-config", str(config),
     )  # fmt: skip
-    assert main(["paper", "replay", *data, "--json", str(live)]) == 0
-    assert main(["backtest", "portfolio", *data, "--no-store", "--json", str(backtest)]) == 0
+    assert main(["paper", "replay", *data, "--out", str(live)]) == 0
+    assert main(["backtest", "portfolio", *data, "--no-store", "--out", str(backtest)]) == 0
     capsys.readouterr()
     report, ours = json.loads(live.read_text()), json.loads(backtest.read_text())
     assert report["instruments"] == FILTERS  # every symbol a strategy looked at
@@ -89,8 +89,8 @@ def test_all_four_strategies_at_their_defaults_trade_alike(
     carry from their scans) on the bundled data; replay and backtest agree trade by trade."""
     live, backtest = tmp_path / "replay.json", tmp_path / "portfolio.json"
     span = ("--start", ALL_FOUR[0], "--end", ALL_FOUR[1])
-    assert main(["paper", "replay", *span, "--json", str(live)]) == 0
-    assert main(["backtest", "portfolio", *span, "--no-store", "--json", str(backtest)]) == 0
+    assert main(["paper", "replay", *span, "--out", str(live)]) == 0
+    assert main(["backtest", "portfolio", *span, "--no-store", "--out", str(backtest)]) == 0
     capsys.readouterr()
     report, ours = json.loads(live.read_text()), json.loads(backtest.read_text())
     result = compare(report, ours)

@@ -139,10 +139,10 @@ def test_the_command_exits_1_on_a_difference_and_2_on_a_bad_file(
     replay.write_text(json.dumps(replay_report()))
     portfolio.write_text(json.dumps({"trades": [backtest_trade()]}))
     assert main(["paper", "compare", str(replay), str(portfolio)]) == 0
-    assert capsys.readouterr().out.startswith("1 trades compared, 0 differences")
+    assert capsys.readouterr().out.startswith("1 trade compared, 0 differences")
     portfolio.write_text(json.dumps({"trades": [backtest_trade(qty=0.02)]}))
     assert main(["paper", "compare", str(replay), str(portfolio)]) == 1
     assert "quantity: replay 0.0123, backtest 0.02\n" in capsys.readouterr().out
     assert main(["paper", "compare", str(portfolio), str(portfolio)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "not an `algo paper replay --json` report" in err[0]
+    assert len(err) == 1 and "not an `algo paper replay --out` report" in err[0]

@@ -39,6 +39,9 @@ SUMMARY_METRICS = (
 """The figures the CLI table and the report show, in that order."""
 PERCENT_METRICS = frozenset({"total_return", "cagr", "max_drawdown", "win_rate", "exposure"})
 """Fractions shown as percentages."""
+MONEY_METRICS = frozenset({"final_equity", "net_pnl", "expectancy", "avg_win", "avg_loss",
+                           "fees_paid", "funding_paid", "funding_received"})  # fmt: skip
+"""USDT amounts, shown at two decimals (docs/output.md)."""
 ANNUALISED_METRICS = ("cagr", "sharpe", "sortino", "calmar")
 MIN_ANNUALISED_DAYS = 30
 """Spans shorter than this get no annualised figures (`withhold_annualised`)."""
@@ -165,6 +168,8 @@ def format_metric(key: str, value: Any) -> str:
         return "-"
     if key in PERCENT_METRICS:
         return f"{100 * float(value):.2f}%"
+    if key in MONEY_METRICS and isinstance(value, int | float):
+        return f"{value:,.2f}"
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.4g}"
     return str(value)

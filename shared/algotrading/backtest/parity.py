@@ -1,5 +1,5 @@
-"""Live parity: a paper replay (`algo paper replay --json`) against a portfolio backtest
-(`algo backtest portfolio --json`) of the same data, span and strategy config, trade by trade and
+"""Live parity: a paper replay (`algo paper replay --out`) against a portfolio backtest
+(`algo backtest portfolio --out`) of the same data, span and strategy config, trade by trade and
 exit leg by exit leg.
 
 The backtest sizes as the executor does on the simulator's instruments (stop on the tick, the

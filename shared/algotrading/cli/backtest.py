@@ -26,13 +26,17 @@ from algotrading.backtest.report import write_report
 from algotrading.backtest.stored import load_stored_run
 from algotrading.cli.data import data_dir_option, open_dataset
 from algotrading.cli.market import json_option, number_columns, user_errors
-from algotrading.cli.output import print_json, print_table
+from algotrading.cli.numbers import count, money_cell, step_cell
+from algotrading.cli.output import deliver, json_flag, out_option, print_json, print_table, say
 from algotrading.cli.preflight import check_database, check_outputs
-from algotrading.db.backtests import insert_run, list_runs
+from algotrading.cli.presentation import with_iso_times
+from algotrading.cli.progress import progress
+from algotrading.db.backtests import insert_run, list_runs_of_all_kinds
 from algotrading.db.connection import connection
 from algotrading.domain.timefmt import ms_to_iso, parse_time
 from algotrading.errors import AppError
 from algotrading.market.datafiles import DataSet
+from algotrading.market.instruments import Filters, data_filters
 from algotrading.strategies.base import Strategy
 from algotrading.strategies.registry import get_strategy
 
@@ -55,8 +59,8 @@ def backtest() -> None:
 @click.option("--slippage-bps", type=float, default=2.0, show_default=True)
 @click.option("--risk-pct", type=float, help="Size by risk: % of equity lost at the stop.")
 @click.option("--units", type=float, help="Size every entry at this fixed quantity.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the full result (schema: docs/BACKTESTING.md) to this file.")  # fmt: skip
+@out_option("Write the full result (schema: docs/BACKTESTING.md) to this file.")
+@json_flag
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report to this file.")  # fmt: skip
 @click.option("--no-store", is_flag=True, help="Do not store the run in the database.")
@@ -72,13 +76,14 @@ def run(
     slippage_bps: float,
     risk_pct: float | None,
     units: float | None,
-    json_path: Path | None,
+    out_path: Path | None,
+    as_json: bool,
     report_path: Path | None,
     no_store: bool,
 ) -> None:
     """Run STRATEGY over its symbols and a span of the data files; store and summarize it."""
     with user_errors():
-        check_outputs(json=json_path, report=report_path)
+        check_outputs(out=out_path, report=report_path)
         if not no_store:
             check_database()
         overrides = parse_params(params)
@@ -98,18 +103,26 @@ def run(
         )
         result = _run_with_progress(config, FileMarketData(dataset), progress_steps(len(chosen)))
     _note_left_out(strategy.id, missing)
-    _summary(result)
-    if json_path is not None:
-        json_path.write_text(json.dumps(result.to_json()), encoding="utf-8")
-        click.echo(f"result written to {json_path}")
-    if report_path is not None:
-        write_report(result, report_path)
-        click.echo(f"report written to {report_path}")
+    _outputs(result, as_json, out_path, report_path)
     if not no_store:
         with connection() as conn:
             insert_run(conn, result)
             conn.commit()
-        click.echo(f"stored as {result.run_id}")
+        say(f"stored as {result.run_id}", as_json)
+
+
+def _outputs(
+    result: BacktestResult, as_json: bool, out_path: Path | None, report_path: Path | None
+) -> None:
+    """The summary for people (left out under `--json`: stdout is the JSON), the result JSON
+    (`--json`, `--out`) and the HTML report."""
+    if not as_json:
+        _summary(result)
+    if out_path is not None or as_json:
+        deliver(json.dumps(with_iso_times(result.to_json())), as_json, out_path)
+    if report_path is not None:
+        write_report(result, report_path)
+        say(f"report written to {report_path}", as_json)
 
 
 def _symbols(
@@ -140,13 +153,13 @@ def _note_left_out(strategy: str, missing: list[str]) -> None:
 def _run_with_progress(
     config: BacktestConfig, market: FileMarketData, steps: int
 ) -> BacktestResult:
-    """A progress bar on a terminal (stderr); nothing when stderr is a pipe or a file, so an
-    error stays the one line a script can read."""
-    stderr = sys.stderr
-    if not stderr.isatty():
+    """A progress bar on a terminal (stderr, `cli.progress`); nothing when stderr is a pipe or
+    a file: a single-strategy run takes seconds, and its stderr stays the one line a script
+    reads (a warm-up error is found mid-run)."""
+    if not sys.stderr.isatty():
         return run_backtest(config, market)
-    with click.progressbar(length=steps, label="backtest", file=stderr) as bar:
-        return run_backtest(config, market, progress=lambda _: bar.update(1))
+    with progress("backtest", steps, "step", show_pos=False) as advance:
+        return run_backtest(config, market, progress=lambda _: advance(1))
 
 
 def parse_params(items: tuple[str, ...]) -> dict[str, Any]:
@@ -209,25 +222,34 @@ def print_metric_columns(columns: dict[str, dict[str, Any]]) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @json_option
 def list_command(limit: int, as_json: bool) -> None:
-    """Stored runs, newest first."""
+    """Stored runs, single-strategy and portfolio, newest first."""
     with connection() as conn:
-        runs = list_runs(conn, limit)
+        runs = list_runs_of_all_kinds(conn, limit)
     if as_json:
         print_json([_run_dict(r) for r in runs])
         return
     rows = [
-        [r.run_id, ms_to_iso(r.created_ms), r.strategy, ",".join(r.symbols),
+        [r.run_id, r.kind, ms_to_iso(r.created_ms), r.strategy, _symbols_cell(r.symbols),
          ms_to_iso(r.start_ms), ms_to_iso(r.end_ms), format_metric("total_return", r.total_return),
          format_metric("sharpe", r.sharpe), format_metric("max_drawdown", r.max_drawdown), r.trades]
         for r in runs
     ]  # fmt: skip
-    print_table(("id", "created", "strategy", "symbols", "start", "end", "return", "sharpe",
-                 "max dd", "trades"), rows)  # fmt: skip
+    print_table(("id", "kind", "created", "strategy", "symbols", "start", "end", "return",
+                 "sharpe", "max dd", "trades"), rows)  # fmt: skip
+
+
+def _symbols_cell(symbols: Sequence[str], shown: int = 4) -> str:
+    """A portfolio run trades many symbols: the first few and how many more, so the table stays
+    one line a run."""
+    if len(symbols) <= shown:
+        return ",".join(symbols)
+    return f"{','.join(symbols[:shown])} +{len(symbols) - shown}"
 
 
 def _run_dict(r: Any) -> dict[str, Any]:
     return {
-        "run_id": r.run_id, "created": ms_to_iso(r.created_ms), "strategy": r.strategy,
+        "run_id": r.run_id, "kind": r.kind, "created": ms_to_iso(r.created_ms),
+        "strategy": r.strategy,
         "symbols": list(r.symbols), "start": ms_to_iso(r.start_ms), "end": ms_to_iso(r.end_ms),
         "initial_capital": r.initial_capital, "final_equity": r.final_equity,
         "total_return": r.total_return, "sharpe": r.sharpe, "max_drawdown": r.max_drawdown,
@@ -254,12 +276,36 @@ def show(run_id: str, as_json: bool) -> None:
     metrics_table(stored["metrics"])
     print_idle([IdleReason.from_json(r) for r in stored.get("idle", [])])
     trades = stored["trades"]
-    click.echo(f"\n{len(trades)} trades")
+    click.echo(f"\n{count(len(trades), 'trade')}")
     headers = ("symbol", "side", "entry", "exit", "reason", "qty", "entry price", "exit price",
                "pnl")  # fmt: skip
+    steps = instrument_steps(stored["assumptions"], {t["symbol"] for t in trades})
     rows = [
         [t["symbol"], t["side"], t["entry_time"], t["exit_time"] or "-",
-         t["exit_reason"] or "open", t["qty"], t["entry_price"], t["exit_price"], t["pnl"]]
+         t["exit_reason"] or "open", *_trade_numbers(t, steps.get(t["symbol"]))]
         for t in trades
     ]  # fmt: skip
     print_table(headers, number_columns(headers, rows, 5))
+
+
+def instrument_steps(assumptions: dict[str, Any], symbols: set[str]) -> dict[str, Filters]:
+    """The lot and tick of each traded symbol, derived from the run's data as the simulator
+    derives them (`market.instruments`); a symbol (or data) no longer there has none."""
+    try:
+        dataset = DataSet(assumptions.get("data", {}).get("dirs") or None)
+    except (AppError, OSError, ValueError):
+        return {}
+    found: dict[str, Filters] = {}
+    for symbol in symbols:
+        try:
+            found[symbol] = data_filters(dataset, symbol)
+        except (AppError, OSError, ValueError):
+            continue
+    return found
+
+
+def _trade_numbers(t: dict[str, Any], filters: Filters | None) -> list[str]:
+    """Quantity at the lot, prices at the tick, PnL at two decimals (`cli.numbers`)."""
+    lot, tick = (None, None) if filters is None else (filters.qty_step, filters.tick)
+    return [step_cell(t["qty"], lot), step_cell(t["entry_price"], tick),
+            step_cell(t["exit_price"], tick), money_cell(t["pnl"])]  # fmt: skip

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,10 @@ from algotrading.backtest.portfolio_report import write_portfolio_report
 from algotrading.cli.backtest import print_idle, print_metric_columns
 from algotrading.cli.data import data_dir_option
 from algotrading.cli.market import user_errors
-from algotrading.cli.output import print_table
+from algotrading.cli.output import deliver, json_flag, out_option, print_table, say
 from algotrading.cli.preflight import check_database, check_outputs
+from algotrading.cli.presentation import with_iso_times
+from algotrading.cli.progress import Stages
 from algotrading.db.connection import connection
 from algotrading.db.portfolio_backtests import insert_portfolio_run
 from algotrading.domain.timefmt import ms_to_iso, parse_time
@@ -37,8 +38,8 @@ from algotrading.portfolio.allocation import PORTFOLIO
 @click.option("--capital", type=float, default=10_000.0, show_default=True, help="USDT.")
 @click.option("--workers", type=int, default=2, show_default=True,
               help="Processes running the work units.")  # fmt: skip
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the full result (schema: docs/BACKTESTING.md).")  # fmt: skip
+@out_option("Write the full result (schema: docs/BACKTESTING.md) to this file.")
+@json_flag
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a self-contained HTML report to this file.")  # fmt: skip
 @click.option("--strategy-config", "config_file",
@@ -53,7 +54,8 @@ def portfolio(
     universe_dirs: tuple[Path, ...],
     capital: float,
     workers: int,
-    json_path: Path | None,
+    out_path: Path | None,
+    as_json: bool,
     report_path: Path | None,
     config_file: Path | None,
     no_store: bool,
@@ -61,7 +63,7 @@ def portfolio(
     """Run trend, scalper, carry and momentum on one capital (30/20/20/30 sleeves) with the
     live risk rules, conflict policy and circuit breakers; store and summarize it."""
     with user_errors():
-        check_outputs(json=json_path, report=report_path)
+        check_outputs(out=out_path, report=report_path)
         if not no_store:
             check_database()
         if workers < 1:
@@ -74,19 +76,21 @@ def portfolio(
             capital=capital,
             strategies=_strategy_config(config_file),
         )
-        result = run_portfolio(config, workers, progress=_progress())
-    summary(result)
-    if json_path is not None:
-        json_path.write_text(result.dumps(), encoding="utf-8")
-        click.echo(f"result written to {json_path}")
+        with Stages() as stage:
+            result = run_portfolio(config, workers, stage=stage)
+    if not as_json:
+        summary(result)
+    if out_path is not None or as_json:
+        shown = with_iso_times(result.to_json())
+        deliver(json.dumps(shown, sort_keys=True, allow_nan=False), as_json, out_path)
     if report_path is not None:
         write_portfolio_report(result, report_path)
-        click.echo(f"report written to {report_path}")
+        say(f"report written to {report_path}", as_json)
     if not no_store:
         with connection() as conn:
             insert_portfolio_run(conn, result)
             conn.commit()
-        click.echo(f"stored as {result.run_id}")
+        say(f"stored as {result.run_id}", as_json)
 
 
 def _strategy_config(path: Path | None) -> dict[str, Any]:
@@ -100,13 +104,6 @@ def _strategy_config(path: Path | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BacktestInputError(f"--strategy-config {path}: expected an object per strategy")
     return data
-
-
-def _progress() -> Any:
-    """Progress lines on a terminal only: piped, stderr carries only errors."""
-    if not sys.stderr.isatty():
-        return None
-    return lambda what: click.echo(what, err=True)
 
 
 def summary(result: PortfolioResult) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from algotrading.cli.numbers import count
 from algotrading.cli.output import print_json, print_table
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.market.candles import DataFileCandleSource
@@ -78,7 +79,9 @@ def info(data_dirs: tuple[Path, ...], as_json: bool) -> None:
         for s in series
     ]
     print_table(("symbol", "kind", "interval", "first", "last", "rows", "gaps"), rows)
-    click.echo(f"{len(dataset.symbols())} symbols, {len(series)} series")
+    click.echo(
+        f"{count(len(dataset.symbols()), 'symbol')}, {count(len(series), 'series', 'series')}"
+    )
     if overlaps:
         _print_overlaps(dataset, overlaps)
     if extended:
@@ -132,7 +135,7 @@ def _print_overlaps(dataset: DataSet, overlaps: list[tuple[str, str, str, Overla
             o.rows,
             f"#{number.get(o.kept.parent.parent, '?')}",
             f"#{number.get(o.dropped.parent.parent, '?')}",
-            ", ".join(f"{d.column} {d.rows} rows (max {d.max_rel:.2%})" for d in o.differs)
+            ", ".join(f"{d.column} {count(d.rows, 'row')} (max {d.max_rel:.2%})" for d in o.differs)
             or "identical",
         )
         for kind, symbol, interval, o in overlaps

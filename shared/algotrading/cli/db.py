@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from algotrading.cli.numbers import count
 from algotrading.cli.output import print_json, print_table
 from algotrading.db.connection import connection
 from algotrading.db.migrate import apply_migrations, migration_status, reset_database
@@ -22,7 +23,7 @@ def migrate() -> None:
         done = apply_migrations(conn)
     for name in done:
         click.echo(f"applied {name}")
-    click.echo(f"{len(done)} migration(s) applied" if done else "database is up to date")
+    click.echo(f"{count(len(done), 'migration')} applied" if done else "database is up to date")
 
 
 @db.command()
@@ -56,4 +57,4 @@ def reset(confirm: bool) -> None:
         raise AppError("db reset drops every table and row; nothing was touched (add --confirm)")
     with connection(autocommit=True, schema=False) as conn:
         done = reset_database(conn)
-    click.echo(f"database reset; {len(done)} migration(s) applied")
+    click.echo(f"database reset; {count(len(done), 'migration')} applied")

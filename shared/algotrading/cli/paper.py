@@ -1,12 +1,12 @@
 """`algo paper replay`: run the executor over recorded data on the stepped simulator with a
-paper account, and write every signal, order, trade and snapshot as JSON (docs/EXECUTION.md).
+paper account, and write every signal, order, trade and snapshot as JSON (`--out FILE`, or
+`--json` on stdout; docs/EXECUTION.md).
 `algo paper compare`: that report against a portfolio backtest of the same span
 (docs/BACKTESTING.md, "Live parity")."""
 
 from __future__ import annotations
 
 import json
-import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,11 @@ import click
 
 from algotrading.backtest import parity
 from algotrading.cli.data import data_dir_option
+from algotrading.cli.numbers import count, money_cell
+from algotrading.cli.output import deliver, json_flag, out_option, say
 from algotrading.cli.preflight import check_database, check_outputs
+from algotrading.cli.presentation import present_replay
+from algotrading.cli.progress import progress
 from algotrading.cli.run import parse_at
 from algotrading.errors import AppError
 from algotrading.settings import get_settings
@@ -47,12 +51,8 @@ def paper() -> None:
     show_default=True,
     help="Starting capital of the paper account and the simulator wallet (USDT).",
 )
-@click.option(
-    "--json",
-    "json_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write signals, orders, trades and snapshots here.",
-)
+@out_option("Write signals, orders, trades and snapshots to this file.")
+@json_flag
 @click.option(
     "--name",
     default="paper-replay",
@@ -67,7 +67,7 @@ def paper() -> None:
 )
 def replay(
     data_dirs: tuple[Path, ...], start_text: str, end_text: str, capital_text: str,
-    json_file: Path | None, name: str, config_file: Path | None,
+    out_path: Path | None, as_json: bool, name: str, config_file: Path | None,
 ) -> None:  # fmt: skip
     """Evaluate and snapshot at every 15-minute close from --start to --end on the simulator."""
     from algotrading.local.paper_replay import ReplayConfig, check
@@ -80,27 +80,28 @@ def replay(
         dirs, start, end, _capital(capital_text), name, _strategy_config(config_file)
     )
     check(config)
-    check_outputs(json=json_file)
+    check_outputs(out=out_path)
     check_database()
     from algotrading.execution import closes_between
 
     total = len(list(closes_between(config.start_ms, config.end_ms)))
     if settings.secrets_key is None:
         click.echo("ALGO_SECRETS_KEY is not set: using an ephemeral key for this replay", err=True)
-    with click.progressbar(length=total, label="replaying", file=sys.stderr,
-                           show_pos=True) as bar:  # fmt: skip
-        outcome = run_replay(config, settings, progress=lambda _: bar.update(1))
+    with progress("replaying", total, "close") as advance:
+        outcome = run_replay(config, settings, progress=lambda _: advance(1))
     report = outcome.report
-    click.echo(
-        f"account {outcome.account_id}: {outcome.closes} closes in {outcome.duration_s:.1f} s;"
-        f" {len(report['signals'])} signals, {len(report['orders'])} orders,"
-        f" {len(report['trades'])} trades; equity {report['final_equity']}"
+    say(
+        f"account {outcome.account_id}: {count(outcome.closes, 'close')} in"
+        f" {outcome.duration_s:.1f} s; {count(len(report['signals']), 'signal')},"
+        f" {count(len(report['orders']), 'order')}, {count(len(report['trades']), 'trade')};"
+        f" equity {money_cell(float(report['final_equity']))}",
+        as_json,
     )
     if report["incomplete"]:
         click.echo(f"incomplete evaluations: {', '.join(report['incomplete'])}", err=True)
-    if json_file is not None:
-        json_file.write_text(json.dumps(report | {"duration_s": outcome.duration_s}, indent=1))
-        click.echo(f"written: {json_file}")
+    if out_path is not None or as_json:
+        shown = present_replay(report) | {"duration_s": outcome.duration_s}
+        deliver(json.dumps(shown, indent=1), as_json, out_path)
 
 
 def _capital(text: str) -> Decimal:
@@ -129,16 +130,17 @@ def _strategy_config(path: Path | None) -> dict[str, Any]:
 @click.argument("replay_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.argument("portfolio_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 def compare(replay_file: Path, portfolio_file: Path) -> None:
-    """Compare a replay's trades (`paper replay --json`) with a portfolio backtest's
-    (`backtest portfolio --json`) of the same span; exit 1 when they differ."""
+    """Compare a replay's trades (`paper replay --out`) with a portfolio backtest's
+    (`backtest portfolio --out`) of the same span; exit 1 when they differ."""
     replayed, backtest = _report_file(replay_file, "trades"), _report_file(portfolio_file, "trades")
     if "orders" not in replayed or "instruments" not in replayed:
-        raise PaperFlagError(f"{replay_file}: not an `algo paper replay --json` report")
+        raise PaperFlagError(f"{replay_file}: not an `algo paper replay --out` report")
     try:
         result = parity.compare(replayed, backtest)
     except (KeyError, TypeError, ValueError) as exc:
         raise PaperFlagError(f"malformed report: {type(exc).__name__}: {exc}") from None
-    click.echo(f"{result.compared} trades compared, {len(result.differences)} differences")
+    found = count(len(result.differences), "difference")
+    click.echo(f"{count(result.compared, 'trade')} compared, {found}")
     for line in result.differences:
         click.echo(f"  {line}")
     if not result.equal:

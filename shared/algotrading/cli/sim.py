@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from algotrading.cli.data import data_dir_option
+from algotrading.cli.numbers import count
 from algotrading.domain.timefmt import ms_to_iso, parse_time
 from algotrading.errors import AppError
 
@@ -145,7 +146,7 @@ def _announce(simulator: object, show_secret: bool) -> None:
     config = simulator.config
     clock = "stepped" if config.stepped else f"running at {config.speed:g}x"
     symbols = simulator.market.symbols
-    click.echo(f"Bybit V5 simulator: {len(symbols)} symbols ({', '.join(symbols)})")
+    click.echo(f"Bybit V5 simulator: {count(len(symbols), 'symbol')} ({', '.join(symbols)})")
     click.echo(f"clock       {clock}, now {ms_to_iso(simulator.now_ms)}")
     click.echo(f"REST        {simulator.rest_url}")
     click.echo(f"WS public   {simulator.ws_public_url}")

@@ -81,6 +81,7 @@ class RunSummary:
     sharpe: float | None
     max_drawdown: float | None
     trades: int | None
+    kind: str = "strategy"
 
 
 def insert_run(conn: psycopg.Connection, result: StrategyRun, user_id: int | None = None) -> str:
@@ -126,12 +127,25 @@ def list_runs(conn: psycopg.Connection, limit: int = 50) -> list[RunSummary]:
     return [_summary(r) for r in rows]
 
 
-def _summary(r: tuple[Any, ...]) -> RunSummary:
+def list_runs_of_all_kinds(conn: psycopg.Connection, limit: int = 50) -> list[RunSummary]:
+    """The newest runs first, single-strategy and portfolio alike (`kind` says which): what
+    `algo backtest list` shows. A portfolio run has no `strategy`."""
+    rows = conn.execute(
+        "SELECT id, created_at, strategy, symbols, start_time, end_time, initial_capital,"
+        " final_equity, metrics->'total_return', metrics->'sharpe', metrics->'max_drawdown',"
+        " metrics->'trades', kind FROM backtest_runs ORDER BY created_at DESC, id DESC LIMIT %s",
+        (limit,),
+    ).fetchall()
+    return [_summary(r[:-1], r[-1]) for r in rows]
+
+
+def _summary(r: tuple[Any, ...], kind: str = "strategy") -> RunSummary:
     run_id, created, strategy, symbols, start, end, capital, final, ret, sharpe, dd, trades = r
     return RunSummary(
         run_id, datetime_to_ms(created), strategy, tuple(symbols), datetime_to_ms(start),
         datetime_to_ms(end), float(capital), None if final is None else float(final),
         _number(ret), _number(sharpe), _number(dd), None if trades is None else int(trades),
+        kind,
     )  # fmt: skip
 
 

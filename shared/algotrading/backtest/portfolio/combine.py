@@ -38,6 +38,7 @@ from algotrading.backtest.portfolio.book import Candidate, Position, Sleeve, boo
 from algotrading.backtest.portfolio.config import default_allocation
 from algotrading.backtest.portfolio.pricing import price_position
 from algotrading.backtest.portfolio.units import UnitResult
+from algotrading.backtest.progress import DAY_CLOSES, Stage
 from algotrading.domain.intervals import Interval
 from algotrading.exchange.types import SymbolInfo
 from algotrading.portfolio.allocation import PORTFOLIO, AllocationTable
@@ -122,10 +123,12 @@ def combine(
     params: dict[str, dict[str, Any]],
     infos: Mapping[str, SymbolInfo] | None = None,
     allocation: AllocationTable | None = None,
+    stage: Stage | None = None,
 ) -> Combined:
     """Run the sleeves over the grid (module docstring); `infos`: the symbols' instrument
     filters (`backtest.portfolio.instruments`), none: quantities, stops and fills unrounded;
-    `allocation`: the sleeves' shares (None: the registered strategies' defaults)."""
+    `allocation`: the sleeves' shares (None: the registered strategies' defaults); `stage`:
+    progress, a step per close reported once a simulated day."""
     table = allocation if allocation is not None else default_allocation()
     sleeves = {s: Sleeve() for s in table.strategies}
     state = _State(capital, table, RiskLimits(fee_rate=dec(fee_rate)),
@@ -133,7 +136,10 @@ def combine(
     times = np.arange(start_ms, end_ms + 1, GRID_MS, dtype=np.int64)
     curves = np.empty((len(times), 1 + len(sleeves)))
     k = 0
+    advance = stage("combining", len(times), "close") if stage is not None else None
     for i, now in enumerate(times.tolist()):
+        if advance is not None and i % DAY_CLOSES == 0 and i:
+            advance(DAY_CLOSES)
         _book(state, now)
         while k < len(candidates) and candidates[k].row[0] < now:
             k += 1
@@ -146,6 +152,8 @@ def combine(
         k = j
         state.baskets.clear()
         curves[i] = _snapshot(state, now)
+    if advance is not None:
+        advance(len(times) - (len(times) - 1) // DAY_CLOSES * DAY_CLOSES)
     trades = [p.trade_row() for p in sorted(state.done + state.open, key=_trade_key)]
     curve_of = {s: curves[:, j + 1] for j, s in enumerate(sleeves)}
     return Combined(times, curves[:, 0], curve_of, trades, state.transitions, state.decisions)

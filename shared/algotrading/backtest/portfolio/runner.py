@@ -29,6 +29,7 @@ from algotrading.backtest.portfolio.instruments import instrument_infos
 from algotrading.backtest.portfolio.result import PortfolioResult
 from algotrading.backtest.portfolio.units import UnitResult, UnitSpec, choose, plan, run_unit
 from algotrading.backtest.portfolio.universes import Membership
+from algotrading.backtest.progress import Advance, Stage
 from algotrading.backtest.result import new_run_id
 from algotrading.strategies.registry import sleeve_ids
 
@@ -38,17 +39,28 @@ def work(spec: dict[str, Any], blob_dir: str) -> dict[str, Any]:
     return run_unit(UnitSpec.from_json(spec), LocalBlobStore(Path(blob_dir))).to_json()
 
 
-def run_units(specs: list[UnitSpec], blob_dir: str, workers: int) -> list[UnitResult]:
-    """The units' results in plan order, computed in `workers` processes (1: in this one)."""
+def run_units(
+    specs: list[UnitSpec], blob_dir: str, workers: int, advance: Advance | None = None
+) -> list[UnitResult]:
+    """The units' results in plan order, computed in `workers` processes (1: in this one);
+    `advance(1)` as each is received."""
     if workers < 1:
         raise BacktestInputError(f"--workers must be at least 1, got {workers}")
     messages = [s.to_json() for s in specs]
     if workers == 1:
-        done = [work(m, blob_dir) for m in messages]
+        done = [_ticked(work(m, blob_dir), advance) for m in messages]
     else:
         with ProcessPoolExecutor(max_workers=min(workers, len(messages) or 1)) as pool:
-            done = list(pool.map(work, messages, [blob_dir] * len(messages)))
+            done = [
+                _ticked(d, advance) for d in pool.map(work, messages, [blob_dir] * len(messages))
+            ]
     return [UnitResult.from_json(d) for d in done]
+
+
+def _ticked(result: dict[str, Any], advance: Advance | None) -> dict[str, Any]:
+    if advance is not None:
+        advance(1)
+    return result
 
 
 def run_portfolio(
@@ -58,18 +70,22 @@ def run_portfolio(
     run_id: str | None = None,
     created_ms: int | None = None,
     progress: Callable[[str], None] | None = None,
+    stage: Stage | None = None,
 ) -> PortfolioResult:
-    """Plan, run the units, combine; `blob_dir` None: a temporary directory."""
+    """Plan, run the units, combine; `blob_dir` None: a temporary directory; `stage`: the
+    units, then the combine step's closes, as progress stages (`backtest.progress`)."""
     if workers < 1:
         raise BacktestInputError(f"--workers must be at least 1, got {workers}")
     specs = plan(config)
     with tempfile.TemporaryDirectory(prefix="blobs-") as tmp:
         root = str(blob_dir or tmp)
-        results = run_units(specs, root, workers)
+        advance = stage("units", len(specs), "unit") if stage is not None else None
+        results = run_units(specs, root, workers, advance)
         _say(progress, f"{len(results)} units done")
         idle = _idle(choose(config).idle, results)
         made = (run_id or new_run_id(), created_ms or int(time.time() * 1000))
-        return _finish(config, specs, results, LocalBlobStore(Path(root)), idle, made)
+        blobs = LocalBlobStore(Path(root))
+        return _finish(config, specs, results, blobs, idle, made, stage)
 
 
 def _idle(planned: list[IdleReason], results: list[UnitResult]) -> tuple[IdleReason, ...]:
@@ -99,6 +115,7 @@ def _finish(
     blobs: LocalBlobStore,
     idle: tuple[IdleReason, ...],
     made: tuple[str, int],
+    stage: Stage | None = None,
 ) -> PortfolioResult:
     """The combine step and the run's figures; `made`: the run's id and creation time."""
     params = {s: dict(config.spec(s).get("params") or {}) for s in sleeve_ids()}
@@ -112,7 +129,7 @@ def _finish(
     infos = instrument_infos(config.data_dirs, {c.symbol for c in candidates})
     allocation = config.allocation_table()
     done = combine(
-        candidates, config.capital, start, end, config.fee_rate, params, infos, allocation
+        candidates, config.capital, start, end, config.fee_rate, params, infos, allocation, stage
     )
     live = [t for t in done.trades if not t["shadow"]]
     sleeve_metrics = {
