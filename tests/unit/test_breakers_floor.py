@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from algotrading.portfolio.allocation import PORTFOLIO, AllocationTable
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.portfolio.breakers import (
     BreakerState,
     BreakerStatus,
@@ -28,11 +28,12 @@ from algotrading.portfolio.breakers import (
 )
 from algotrading.portfolio.sleeves import TradePnl, build_ledger
 from algotrading.portfolio.snapshot import take_snapshot
+from algotrading.strategies.registry import default_allocation
 
 D = Decimal
 TH = BreakerThresholds()
 ACTIVE, PAUSED, HALTED = BreakerStatus.ACTIVE, BreakerStatus.PAUSED, BreakerStatus.HALTED
-TABLE = AllocationTable.default()
+TABLE = default_allocation()
 
 
 def _portfolio_row(trades: list[TradePnl], states: dict[str, BreakerState], at: int):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from algotrading.domain.alerts import AlertKind, AlertLevel
-from algotrading.portfolio.allocation import PORTFOLIO
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.portfolio.breakers import (
     BreakerState,
     BreakerStatus,

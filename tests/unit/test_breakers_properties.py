@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from algotrading.db.portfolio_state import state_from_row, state_to_row
-from algotrading.portfolio.allocation import PORTFOLIO
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.portfolio.breakers import (
     BreakerState,
     BreakerStatus,

@@ -20,8 +20,8 @@ from algotrading.cli.output import print_table
 from algotrading.cli.preflight import check_database, check_outputs
 from algotrading.db.connection import connection
 from algotrading.db.portfolio_backtests import insert_portfolio_run
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.domain.timefmt import ms_to_iso, parse_time
-from algotrading.portfolio.allocation import PORTFOLIO
 
 
 @click.command("portfolio")

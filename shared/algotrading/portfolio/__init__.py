@@ -1,18 +1,12 @@
-"""The portfolio: allocation table, sleeve ledger, circuit breakers, snapshots and metrics.
+"""The portfolio: sleeve ledger, circuit breakers, snapshots and metrics.
 
 Everything here is pure (plain values in, decisions out) so the live equity tracker and the
 portfolio backtest run the same code; persistence lives in `algotrading.db` (portfolio_state,
-snapshots, performance, alerts, portfolio_config). Rules and definitions: docs/RISK.md.
+snapshots, performance, alerts, portfolio_config). The value types the database layer stores
+with them (the allocation table, scopes, breaker states) live in `algotrading.domain`. Rules and
+definitions: docs/RISK.md.
 """
 
-from algotrading.portfolio.allocation import (
-    DEFAULT_ALLOCATION_PCT,
-    PORTFOLIO,
-    STRATEGY_IDS,
-    AllocationError,
-    AllocationTable,
-    UnknownStrategy,
-)
 from algotrading.portfolio.breakers import (
     BreakerState,
     BreakerStatus,
@@ -31,11 +25,6 @@ from algotrading.portfolio.sleeves import PortfolioLedger, SleeveEquity, TradePn
 from algotrading.portfolio.snapshot import SnapshotResult, SnapshotRow, take_snapshot
 
 __all__ = [
-    "DEFAULT_ALLOCATION_PCT",
-    "PORTFOLIO",
-    "STRATEGY_IDS",
-    "AllocationError",
-    "AllocationTable",
     "BreakerState",
     "BreakerStatus",
     "BreakerThresholds",
@@ -49,7 +38,6 @@ __all__ = [
     "TradePnl",
     "Transition",
     "TransitionKind",
-    "UnknownStrategy",
     "apply_override",
     "build_ledger",
     "effective_status",

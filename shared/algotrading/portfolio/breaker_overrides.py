@@ -22,8 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from algotrading.domain.money import ZERO, to_decimal
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.errors import AppError
-from algotrading.portfolio.allocation import PORTFOLIO
 from algotrading.portfolio.breaker_state import (
     BreakerState,
     BreakerThresholds,
@@ -35,7 +36,6 @@ from algotrading.portfolio.breaker_state import (
     resumed,
     suspended_status,
 )
-from algotrading.portfolio.money import ZERO, to_decimal
 
 _MONEY = Decimal("0.00000001")  # the scale of the stored peaks (NUMERIC(24, 8))
 

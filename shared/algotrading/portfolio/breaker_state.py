@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
+from algotrading.domain.money import HUNDRED, ZERO, Number, drawdown_pct, to_decimal
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.errors import AppError
-from algotrading.portfolio.allocation import PORTFOLIO
-from algotrading.portfolio.money import HUNDRED, ZERO, Number, drawdown_pct, to_decimal
 
 
 class BreakerStatus(StrEnum):

@@ -34,7 +34,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from algotrading.portfolio.allocation import PORTFOLIO
+from algotrading.domain.money import drawdown_pct
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.portfolio.breaker_state import (
     BreakerState,
     BreakerStatus,
@@ -50,7 +51,6 @@ from algotrading.portfolio.breaker_state import (
     resumed,
     suspended_status,
 )
-from algotrading.portfolio.money import drawdown_pct
 
 
 def evaluate(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from algotrading.domain.alerts import AlertEvent
-from algotrading.portfolio.allocation import PORTFOLIO
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.portfolio.breakers import (
     BreakerState,
     BreakerStatus,

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from algotrading.portfolio.allocation import PORTFOLIO
-from algotrading.portfolio.money import HUNDRED, ZERO
+from algotrading.domain.money import HUNDRED, ZERO
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.risk.types import (
     OpenPosition,
     ReasonCode,

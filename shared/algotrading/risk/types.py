@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from algotrading.domain.money import HUNDRED, ZERO, Number, to_decimal
 from algotrading.errors import AppError
-from algotrading.portfolio.money import HUNDRED, ZERO, Number, to_decimal
 
 
 class InvalidLimits(AppError, ValueError):
