@@ -19,7 +19,7 @@ from algotrading.db.portfolio_config import (
 from algotrading.db.snapshots import insert_snapshots, load_equity_curve
 from algotrading.domain.alerts import AlertEvent, trade_alert
 from algotrading.domain.allocation import AllocationError
-from algotrading.portfolio import BreakerThresholds
+from algotrading.domain.breaker import BreakerThresholds
 from algotrading.portfolio.performance import PerformanceRow, Period, performance_rows
 from algotrading.portfolio.sleeves import TradePnl, build_ledger
 from algotrading.portfolio.snapshot import take_snapshot

@@ -11,16 +11,9 @@ from algotrading.db.accounts import AccountNotFound
 from algotrading.db.alerts import insert_alert
 from algotrading.db.portfolio_state import load_states, save_states
 from algotrading.db.snapshots import insert_snapshots, load_snapshots
+from algotrading.domain.breaker import BreakerState, BreakerStatus, BreakerThresholds, Override
 from algotrading.domain.scopes import PORTFOLIO, UnknownStrategy
-from algotrading.portfolio import (
-    BreakerState,
-    BreakerStatus,
-    BreakerThresholds,
-    Override,
-    TradePnl,
-    build_ledger,
-    take_snapshot,
-)
+from algotrading.portfolio import TradePnl, build_ledger, take_snapshot
 from algotrading.strategies.registry import default_allocation, sleeve_ids
 
 D = Decimal

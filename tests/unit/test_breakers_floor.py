@@ -11,17 +11,19 @@ from decimal import Decimal
 
 import pytest
 
-from algotrading.domain.scopes import PORTFOLIO
-from algotrading.portfolio.breakers import (
+from algotrading.domain.breaker import (
     BreakerState,
     BreakerStatus,
     BreakerThresholds,
-    ExternalFlow,
-    InvalidFlow,
     InvalidThresholds,
-    MissingOperator,
     ScopeEquity,
     TransitionKind,
+)
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.portfolio.breakers import (
+    ExternalFlow,
+    InvalidFlow,
+    MissingOperator,
     apply_flow,
     apply_override,
     evaluate,

@@ -7,20 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from algotrading.domain.scopes import PORTFOLIO
-from algotrading.errors import AppError, ConfigError
-from algotrading.execution.thresholds import thresholds_from_settings
-from algotrading.portfolio.breakers import (
+from algotrading.domain.breaker import (
     BreakerState,
     BreakerStatus,
     BreakerThresholds,
     InvalidThresholds,
     ScopeEquity,
     TransitionKind,
-    effective_status,
-    evaluate,
-    statuses,
 )
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.errors import AppError, ConfigError
+from algotrading.execution.thresholds import thresholds_from_settings
+from algotrading.portfolio.breakers import effective_status, evaluate, statuses
 from algotrading.portfolio.sleeves import TradePnl, build_ledger
 from algotrading.portfolio.snapshot import take_snapshot
 from algotrading.settings import load_settings

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from algotrading.domain.allocation import AllocationTable
+from algotrading.domain.breaker import ScopeEquity
 from algotrading.domain.scopes import PORTFOLIO, UnknownStrategy
-from algotrading.portfolio.breakers import ScopeEquity
 from algotrading.portfolio.sleeves import TradePnl, build_ledger
 from algotrading.strategies.registry import default_allocation, sleeve_ids
 

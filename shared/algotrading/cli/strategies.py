@@ -15,10 +15,10 @@ import click
 from algotrading.cli.output import print_json, print_table
 from algotrading.db.accounts import get_account
 from algotrading.db.connection import connection
+from algotrading.domain.breaker import Override
 from algotrading.domain.scopes import check_scope
 from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.notify import notifier_from_settings
-from algotrading.portfolio.breakers import Override
 from algotrading.settings import get_settings
 from algotrading.strategies.registry import sleeve_ids
 

@@ -19,9 +19,9 @@ from decimal import Decimal
 import psycopg
 
 from algotrading.db.accounts import get_account
+from algotrading.domain.breaker import BreakerState
 from algotrading.domain.scopes import check_scope
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.portfolio.breakers import BreakerState
 
 _FIELDS = (
     "scope", "breaker_state", "peak_equity", "shadow_base", "shadow_equity", "manual_override",

@@ -14,9 +14,9 @@ import numpy as np
 import psycopg
 
 from algotrading.db.accounts import get_account
+from algotrading.domain.breaker import BreakerStatus
 from algotrading.domain.scopes import check_scope
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.portfolio.breakers import BreakerStatus
 from algotrading.portfolio.metrics import F64, I64
 from algotrading.portfolio.snapshot import SnapshotRow
 

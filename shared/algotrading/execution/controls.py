@@ -23,14 +23,12 @@ from algotrading.db.alerts import insert_alert, mark_delivered
 from algotrading.db.portfolio_config import load_portfolio_config
 from algotrading.db.portfolio_state import load_states, save_states
 from algotrading.db.strategy_configs import load_strategy_configs
+from algotrading.domain.breaker import BreakerThresholds, Override, Transition
 from algotrading.domain.scopes import check_scope
 from algotrading.execution.book import build_book
 from algotrading.notify.base import Notifier
 from algotrading.portfolio.breakers import (
-    BreakerThresholds,
     MissingOperator,
-    Override,
-    Transition,
     apply_override,
     effective_status,
     initial_state,

@@ -21,6 +21,7 @@ from algotrading.db import trades as trades_db
 from algotrading.db.performance import upsert_performance
 from algotrading.db.portfolio_state import load_states, save_states
 from algotrading.db.snapshots import insert_snapshots, load_equity_curves
+from algotrading.domain.breaker import BreakerThresholds
 from algotrading.domain.jsonsafe import json_safe
 from algotrading.domain.scopes import PORTFOLIO
 from algotrading.exchange.errors import ExchangeError
@@ -28,7 +29,6 @@ from algotrading.exchange.types import Position
 from algotrading.execution.book import Book, build_book
 from algotrading.execution.context import Ctx
 from algotrading.execution.exits import close_all_live
-from algotrading.portfolio.breakers import BreakerThresholds
 from algotrading.portfolio.performance import ClosedTrade, performance_rows
 from algotrading.portfolio.snapshot import take_snapshot
 

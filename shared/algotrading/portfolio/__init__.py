@@ -8,14 +8,6 @@ definitions: docs/RISK.md.
 """
 
 from algotrading.portfolio.breakers import (
-    BreakerState,
-    BreakerStatus,
-    BreakerThresholds,
-    InvalidThresholds,
-    Override,
-    ScopeEquity,
-    Transition,
-    TransitionKind,
     apply_override,
     effective_status,
     evaluate,
@@ -25,19 +17,11 @@ from algotrading.portfolio.sleeves import PortfolioLedger, SleeveEquity, TradePn
 from algotrading.portfolio.snapshot import SnapshotResult, SnapshotRow, take_snapshot
 
 __all__ = [
-    "BreakerState",
-    "BreakerStatus",
-    "BreakerThresholds",
-    "InvalidThresholds",
-    "Override",
     "PortfolioLedger",
-    "ScopeEquity",
     "SleeveEquity",
     "SnapshotResult",
     "SnapshotRow",
     "TradePnl",
-    "Transition",
-    "TransitionKind",
     "apply_override",
     "build_ledger",
     "effective_status",

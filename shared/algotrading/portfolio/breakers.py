@@ -34,23 +34,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from algotrading.domain.money import drawdown_pct
-from algotrading.domain.scopes import PORTFOLIO
-from algotrading.portfolio.breaker_state import (
+from algotrading.domain.breaker import (
     BreakerState,
     BreakerStatus,
     BreakerThresholds,
-    InvalidThresholds,
     Override,
     ScopeEquity,
     Transition,
     TransitionKind,
-    initial_state,
-    make_transition,
-    pct_text,
-    resumed,
     suspended_status,
 )
+from algotrading.domain.money import drawdown_pct
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.portfolio.breaker_steps import initial_state, make_transition, pct_text, resumed
 
 
 def evaluate(
@@ -184,7 +180,7 @@ def statuses(states: Mapping[str, BreakerState]) -> dict[str, BreakerStatus]:
 
 
 # The operator's actions, flows and alerts live in their own modules; re-exported so the
-# breaker's public names stay in one place.
+# breaker's public names stay in one place (its value types are `domain.breaker`'s).
 from algotrading.portfolio.breaker_alerts import transition_alert  # noqa: E402
 from algotrading.portfolio.breaker_overrides import (  # noqa: E402
     ExternalFlow,
@@ -195,17 +191,9 @@ from algotrading.portfolio.breaker_overrides import (  # noqa: E402
 )
 
 __all__ = [
-    "BreakerState",
-    "BreakerStatus",
-    "BreakerThresholds",
     "ExternalFlow",
     "InvalidFlow",
-    "InvalidThresholds",
     "MissingOperator",
-    "Override",
-    "ScopeEquity",
-    "Transition",
-    "TransitionKind",
     "apply_flow",
     "apply_override",
     "effective_status",
@@ -214,6 +202,5 @@ __all__ = [
     "resumed",
     "statuses",
     "step",
-    "suspended_status",
     "transition_alert",
 ]

@@ -28,9 +28,9 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from algotrading.domain.allocation import AllocationTable
+from algotrading.domain.breaker import ScopeEquity
 from algotrading.domain.money import ZERO, Number, to_decimal
 from algotrading.domain.scopes import PORTFOLIO, check_strategy
-from algotrading.portfolio.breakers import ScopeEquity
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,18 +19,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from algotrading.domain.alerts import AlertEvent
-from algotrading.domain.scopes import PORTFOLIO
-from algotrading.portfolio.breakers import (
+from algotrading.domain.breaker import (
     BreakerState,
     BreakerStatus,
     BreakerThresholds,
     ScopeEquity,
     Transition,
-    effective_status,
-    evaluate,
-    statuses,
-    transition_alert,
 )
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.portfolio.breakers import effective_status, evaluate, statuses, transition_alert
 from algotrading.portfolio.sleeves import PortfolioLedger
 
 _DRAWDOWN_PLACES = Decimal("0.000001")

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
 
+from algotrading.domain.breaker import BreakerState, BreakerStatus
 from algotrading.domain.money import ZERO
 from algotrading.domain.scopes import UnknownStrategy
-from algotrading.portfolio.breakers import BreakerState, BreakerStatus
 from algotrading.portfolio.sleeves import PortfolioLedger
 from algotrading.risk.rules import (
     Cap,

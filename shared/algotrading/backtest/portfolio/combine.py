@@ -38,10 +38,11 @@ from algotrading.backtest.portfolio.book import Candidate, Position, Sleeve, boo
 from algotrading.backtest.portfolio.pricing import price_position
 from algotrading.backtest.portfolio.units import UnitResult
 from algotrading.domain.allocation import AllocationTable
+from algotrading.domain.breaker import BreakerState, BreakerThresholds
 from algotrading.domain.intervals import Interval
 from algotrading.domain.scopes import PORTFOLIO
 from algotrading.exchange.types import SymbolInfo
-from algotrading.portfolio.breakers import BreakerState, BreakerThresholds, evaluate
+from algotrading.portfolio.breakers import evaluate
 from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
 from algotrading.risk.sizing import (
     ZERO,
