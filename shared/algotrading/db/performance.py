@@ -15,9 +15,9 @@ from decimal import Decimal
 import psycopg
 
 from algotrading.db.accounts import get_account
+from algotrading.domain.performance import PerformanceRow, Period
 from algotrading.domain.scopes import check_scope
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.portfolio.performance import PerformanceRow, Period
 
 _VALUES = (
     "period_return, sharpe, sortino, calmar, max_drawdown, win_rate, profit_factor, trade_count"

@@ -16,9 +16,9 @@ import psycopg
 from algotrading.db.accounts import get_account
 from algotrading.domain.breaker import BreakerStatus
 from algotrading.domain.scopes import check_scope
+from algotrading.domain.series import F64, I64
+from algotrading.domain.snapshot import SnapshotRow
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.portfolio.metrics import F64, I64
-from algotrading.portfolio.snapshot import SnapshotRow
 
 _COLUMNS = (
     "scope, snapshot_time, equity, shadow_equity, real_peak, real_drawdown_pct,"

@@ -3,8 +3,8 @@
 Everything here is pure (plain values in, decisions out) so the live equity tracker and the
 portfolio backtest run the same code; persistence lives in `algotrading.db` (portfolio_state,
 snapshots, performance, alerts, portfolio_config). The value types the database layer stores
-with them (the allocation table, scopes, breaker states) live in `algotrading.domain`. Rules and
-definitions: docs/RISK.md.
+with them (the allocation table, scopes, breaker states, snapshot and performance rows) live
+in `algotrading.domain`. Rules and definitions: docs/RISK.md.
 """
 
 from algotrading.portfolio.breakers import (
@@ -14,13 +14,12 @@ from algotrading.portfolio.breakers import (
     transition_alert,
 )
 from algotrading.portfolio.sleeves import PortfolioLedger, SleeveEquity, TradePnl, build_ledger
-from algotrading.portfolio.snapshot import SnapshotResult, SnapshotRow, take_snapshot
+from algotrading.portfolio.snapshot import SnapshotResult, take_snapshot
 
 __all__ = [
     "PortfolioLedger",
     "SleeveEquity",
     "SnapshotResult",
-    "SnapshotRow",
     "TradePnl",
     "apply_override",
     "build_ledger",
