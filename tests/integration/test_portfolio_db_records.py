@@ -20,11 +20,11 @@ from algotrading.db.snapshots import insert_snapshots, load_equity_curve
 from algotrading.domain.alerts import AlertEvent, trade_alert
 from algotrading.domain.allocation import AllocationError
 from algotrading.domain.breaker import BreakerThresholds
+from algotrading.domain.limits import InvalidLimits, RiskLimits
 from algotrading.domain.performance import PerformanceRow, Period
 from algotrading.portfolio.performance import performance_rows
 from algotrading.portfolio.sleeves import TradePnl, build_ledger
 from algotrading.portfolio.snapshot import take_snapshot
-from algotrading.risk import InvalidLimits, RiskLimits
 from algotrading.strategies.registry import default_allocation, sleeve_ids
 
 D = Decimal

@@ -7,10 +7,11 @@ from decimal import Decimal as D
 
 import pytest
 
+from algotrading.domain.limits import RiskLimits
 from algotrading.exchange.types import SymbolInfo
 from algotrading.execution.booking import exchange_levels, pending_json, signal_row
 from algotrading.portfolio.sleeves import build_ledger
-from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
+from algotrading.risk import TradeProposal, risk_context, validate
 from algotrading.risk.sizing import (
     exit_quantity,
     risk_quantity,

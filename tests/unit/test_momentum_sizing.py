@@ -12,8 +12,9 @@ import pytest
 from algotrading.backtest.portfolio.book import Candidate
 from algotrading.backtest.portfolio.combine import GRID_MS, combine
 from algotrading.backtest.trades import REASON_CODE
+from algotrading.domain.limits import RiskLimits
 from algotrading.portfolio.sleeves import build_ledger
-from algotrading.risk import OpenPosition, RiskLimits, TradeProposal, risk_context, validate
+from algotrading.risk import OpenPosition, TradeProposal, risk_context, validate
 from algotrading.risk.sizing import entry_quantity, respread
 from algotrading.strategies import get_strategy
 from algotrading.strategies.registry import default_allocation

@@ -11,13 +11,13 @@ from decimal import Decimal
 import pytest
 
 from algotrading.domain.allocation import AllocationTable
+from algotrading.domain.limits import RiskLimits
 from algotrading.domain.scopes import UnknownStrategy
 from algotrading.portfolio.sleeves import build_ledger
 from algotrading.risk import (
     OpenPosition,
     ReasonCode,
     RiskContext,
-    RiskLimits,
     TradeProposal,
     risk_context,
     validate,

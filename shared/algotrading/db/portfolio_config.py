@@ -16,8 +16,8 @@ import psycopg
 
 from algotrading.db.accounts import AccountNotFound
 from algotrading.domain.allocation import AllocationError, AllocationTable
+from algotrading.domain.limits import InvalidLimits, RiskLimits
 from algotrading.errors import AppError
-from algotrading.risk.types import InvalidLimits, RiskLimits
 
 
 class MissingStartingCapital(AppError):
