@@ -4,7 +4,7 @@ States: a strategy is `active` or `paused`; the portfolio is `active` or `halted
 portfolio halts every strategy (`blocking_scope`). Only new entries are blocked: exits, stop
 updates and reduce-only orders of open positions go on, since they only lower the risk.
 
-Two rules, each on its own peak (`breaker_state`, docs/RISK.md):
+Two rules, each on its own peak (`domain.breaker`, docs/RISK.md):
 
 - **Soft rule**, on the breaker's reference (`peak_equity`). Active: the scope's live equity
   (unrealized PnL included) is measured; the reference follows it upwards. Drawdown > trigger
