@@ -21,16 +21,16 @@ from algotrading.backtest.candidates import WalkSettings
 from algotrading.backtest.trades import LIQUIDATION, Bars
 from algotrading.domain.fills import Bar, ExitKind, market_fill_prices, resolve_exit
 from algotrading.domain.intervals import Interval
+from algotrading.domain.positions import PositionSide, PositionState
 from algotrading.domain.series import Candles
 from algotrading.strategies.base import (
     MarketHistory,
     PerSymbolStrategy,
     PositionPolicy,
-    PositionSide,
     SignalFrame,
 )
 from algotrading.strategies.params import StrategyParams
-from algotrading.strategies.policy import FillTiming, PositionState, open_position, step
+from algotrading.strategies.policy import FillTiming, open_position, step
 
 
 @dataclass

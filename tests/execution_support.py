@@ -28,6 +28,7 @@ from algotrading.execution import Runtime
 from algotrading.local.bybit_sim import BybitSimulator
 from algotrading.local.paper_replay import REPLAY_USER
 from algotrading.settings import get_settings
+from algotrading.strategies.registry import sleeve_ids
 
 ENTRY_CLOSE = parse_time("2025-10-24T15:00:00Z")
 SCALPER_ENTRY = {"setup_window_bars": 3}
@@ -71,6 +72,7 @@ def make_account(
             upsert_strategy_config(
                 conn, account_id, strategy, params=(spec or {}).get("params"),
                 symbols=(spec or {}).get("symbols"), enabled=spec is not None,
+                known=sleeve_ids(),
             )  # fmt: skip
         conn.commit()
     return account_id

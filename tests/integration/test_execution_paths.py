@@ -26,8 +26,8 @@ from sim_support import KEY
 
 from algotrading.cli.main import main
 from algotrading.db.accounts import AccountNotFound
+from algotrading.domain.allocation import AllocationError
 from algotrading.execution import BadCloseTime, Runtime, evaluate, snapshot
-from algotrading.portfolio.allocation import AllocationError
 from algotrading.strategies import StrategyConfigError
 
 PER_ACCOUNT = ("evaluations", "signals", "orders", "trades", "portfolio_snapshots", "alerts")

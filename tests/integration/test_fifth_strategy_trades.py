@@ -60,20 +60,14 @@ def test_the_fifth_strategy_trades_in_the_portfolio_backtest(
                       rtol=1e-3)  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="the database layer still checks strategy ids against its own copy of the four "
-    "(db.strategy_configs.upsert_strategy_config / load_strategy_configs, "
-    "db.portfolio_config.load_allocation via AllocationTable.default(), "
-    "db.portfolio_state's scope check) until it is handed the registry's ids from above",
-)
 def test_the_fifth_strategy_trades_in_a_paper_replay(
     fifth: type[UpCloseStrategy], use_database: str, tmp_path: Path,
     capsys: pytest.CaptureFixture,
 ) -> None:  # fmt: skip
     strategies = tmp_path / "strategies.json"
-    strategies.write_text(json.dumps(THE_FOUR_OFF | {"upclose": {"symbols": ["BTCUSDT"]}}))
+    table = {"momentum": {"enabled": False, "allocation_pct": 20},
+             "upclose": {"symbols": ["BTCUSDT"], "allocation_pct": 10}}  # fmt: skip
+    strategies.write_text(json.dumps(THE_FOUR_OFF | table))
     out_file = tmp_path / "replay.json"
     try:
         code = main([
@@ -89,3 +83,8 @@ def test_the_fifth_strategy_trades_in_a_paper_replay(
     trades = [t for t in report["trades"] if t["strategy"] == "upclose"]
     assert any(t["status"] == "closed" for t in trades)
     assert all(o["order_link_id"][0] == "U" for o in report["orders"])
+    first = {s["scope"]: s for s in reversed(report["snapshots"])}  # each scope's first row
+    # the account's table, merged into the registry's default: 10 % and 20 % of the 10,000
+    assert float(first["upclose"]["real_peak"]) == 1000.0
+    assert float(first["momentum"]["equity"]) == 2000.0
+    assert float(first["trend"]["equity"]) == 3000.0

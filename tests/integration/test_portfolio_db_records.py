@@ -18,11 +18,14 @@ from algotrading.db.portfolio_config import (
 )
 from algotrading.db.snapshots import insert_snapshots, load_equity_curve
 from algotrading.domain.alerts import AlertEvent, trade_alert
-from algotrading.portfolio import AllocationError, AllocationTable, BreakerThresholds
-from algotrading.portfolio.performance import PerformanceRow, Period, performance_rows
+from algotrading.domain.allocation import AllocationError
+from algotrading.domain.breaker import BreakerThresholds
+from algotrading.domain.limits import InvalidLimits, RiskLimits
+from algotrading.domain.performance import PerformanceRow, Period
+from algotrading.portfolio.performance import performance_rows
 from algotrading.portfolio.sleeves import TradePnl, build_ledger
 from algotrading.portfolio.snapshot import take_snapshot
-from algotrading.risk import InvalidLimits, RiskLimits
+from algotrading.strategies.registry import default_allocation, sleeve_ids
 
 D = Decimal
 T = 1_717_200_000_000  # 2024-06-01T00:00:00Z
@@ -45,30 +48,30 @@ def test_performance_rows_upsert_in_place(db: psycopg.Connection) -> None:
     account = _account(db)
     row = PerformanceRow("trend", Period.ALL, T, 0.0123456789, 1.5, 2.25, None, 0.125, 0.6,
                          None, 5)  # fmt: skip
-    assert upsert_performance(db, account, [row]) == 1
+    assert upsert_performance(db, account, [row], known=sleeve_ids()) == 1
     [stored] = load_performance(db, account, "trend", "all")
     assert stored.period_return == 0.01234568  # rounded to the column's 8 decimals
     assert (stored.sharpe, stored.calmar, stored.profit_factor) == (1.5, None, None)
     assert (stored.as_of_ms, stored.trade_count) == (T, 5)
     better = PerformanceRow("trend", Period.ALL, T, 0.02, 1.7, 2.5, 3.0, 0.125, 0.6, 2.0, 6)
-    assert upsert_performance(db, account, [better]) == 1
+    assert upsert_performance(db, account, [better], known=sleeve_ids()) == 1
     assert load_performance(db, account, "trend", "all") == [better]
 
 
 def test_performance_from_stored_snapshots(db: psycopg.Connection) -> None:
     account = _account(db)
-    table, thresholds, states = AllocationTable.default(), BreakerThresholds(), {}
+    table, thresholds, states = default_allocation(), BreakerThresholds(), {}
     for day, pnl in enumerate([0, 150, -90, 240]):
         trades = [TradePnl("momentum", realized_pnl=D(pnl))] if pnl else []
         result = take_snapshot(build_ledger(10000, table, trades), states, thresholds,
                                T + day * DAY)  # fmt: skip
         states = result.states
-        insert_snapshots(db, account, result.rows)
+        insert_snapshots(db, account, result.rows, known=sleeve_ids())
     times, equity = load_equity_curve(db, account, "momentum")
     assert list(times) == [T + d * DAY for d in range(4)]
     assert list(equity) == [3000, 3150, 2910, 3240]
     rows = performance_rows("momentum", times, equity, [], T + 3 * DAY, periods_back=0)
-    upsert_performance(db, account, rows)
+    upsert_performance(db, account, rows, known=sleeve_ids())
     [daily] = load_performance(db, account, "momentum", "daily")
     assert daily.period_return == pytest.approx(3240 / 2910 - 1, abs=1e-8)
 
@@ -106,7 +109,7 @@ def test_alerts_are_stored_once_and_marked_delivered(db: psycopg.Connection) -> 
 
 def test_allocation_overrides_are_merged_and_checked(db: psycopg.Connection) -> None:
     account = _account(db)
-    assert load_allocation(db, account) == AllocationTable.default()
+    assert load_allocation(db, account, default=default_allocation()) == default_allocation()
     sql = (
         "INSERT INTO account_strategy_configs (trading_account_id, strategy, allocation_pct)"
         " VALUES (%s, %s, %s)"
@@ -114,19 +117,19 @@ def test_allocation_overrides_are_merged_and_checked(db: psycopg.Connection) -> 
     db.execute(sql, (account, "trend", D(40)))
     db.execute(sql, (account, "scalper", None))  # NULL: keep the default 20
     with pytest.raises(AllocationError, match=rf"trading account {account}: .*got 110 %"):
-        load_allocation(db, account)
+        load_allocation(db, account, default=default_allocation())
     db.execute(sql, (account, "momentum", D(20)))
-    assert load_allocation(db, account).as_dict() == {
+    assert load_allocation(db, account, default=default_allocation()).as_dict() == {
         "trend": D(40), "scalper": D(20), "carry": D(20), "momentum": D(20)
     }  # fmt: skip
     db.execute(sql, (account, "grid", D(0)))
     with pytest.raises(AllocationError, match="unknown strategy 'grid'"):
-        load_allocation(db, account)
+        load_allocation(db, account, default=default_allocation())
 
 
 def test_limits_and_capital_come_from_the_account(db: psycopg.Connection) -> None:
     account = _account(db)
-    config = load_portfolio_config(db, account)
+    config = load_portfolio_config(db, account, default_allocation=default_allocation())
     assert config.starting_capital == D(10000) and config.limits == RiskLimits()
     db.execute(
         "UPDATE trading_accounts SET max_loss_per_trade = 50, max_leverage = 2 WHERE id = %s",
@@ -139,6 +142,6 @@ def test_limits_and_capital_come_from_the_account(db: psycopg.Connection) -> Non
         load_risk_limits(db, account)
     no_capital = _account(db, None, "n@x.io")
     with pytest.raises(MissingStartingCapital, match="has no starting_capital"):
-        load_portfolio_config(db, no_capital)
+        load_portfolio_config(db, no_capital, default_allocation=default_allocation())
     with pytest.raises(AccountNotFound):
-        load_portfolio_config(db, account + 99)
+        load_portfolio_config(db, account + 99, default_allocation=default_allocation())

@@ -11,18 +11,10 @@ from algotrading.db.accounts import AccountNotFound
 from algotrading.db.alerts import insert_alert
 from algotrading.db.portfolio_state import load_states, save_states
 from algotrading.db.snapshots import insert_snapshots, load_snapshots
-from algotrading.portfolio import (
-    PORTFOLIO,
-    AllocationTable,
-    BreakerState,
-    BreakerStatus,
-    BreakerThresholds,
-    Override,
-    TradePnl,
-    UnknownStrategy,
-    build_ledger,
-    take_snapshot,
-)
+from algotrading.domain.breaker import BreakerState, BreakerStatus, BreakerThresholds, Override
+from algotrading.domain.scopes import PORTFOLIO, UnknownStrategy
+from algotrading.portfolio import TradePnl, build_ledger, take_snapshot
+from algotrading.strategies.registry import default_allocation, sleeve_ids
 
 D = Decimal
 T = 1_717_200_000_000  # 2024-06-01T00:00:00Z
@@ -54,10 +46,15 @@ def test_states_round_trip_with_every_field(db: psycopg.Connection) -> None:
                      Override.FORCE_PAUSE, by, "portfolio force_pause", T, True),
         BreakerState("trend", peak_equity=D(3000)),
     ]  # fmt: skip
-    assert save_states(db, account, states) == 2
+    assert save_states(db, account, states, known=sleeve_ids()) == 2
     assert load_states(db, account) == {s.scope: s for s in states}
-    assert save_states(db, account, states) == 0  # unchanged rows are not rewritten
-    assert save_states(db, account, [BreakerState("trend", peak_equity=D(3100))]) == 1
+    assert (
+        save_states(db, account, states, known=sleeve_ids()) == 0
+    )  # unchanged rows are not rewritten
+    assert (
+        save_states(db, account, [BreakerState("trend", peak_equity=D(3100))], known=sleeve_ids())
+        == 1
+    )
     assert load_states(db, account, for_update=True)["trend"].peak_equity == D(3100)
 
 
@@ -69,7 +66,7 @@ def test_floor_and_operator_fields_round_trip(db: psycopg.Connection) -> None:
         resumed_by="ops", resumed_reason="exchange outage over", resumed_ms=T - 60_000,
         last_flow_ms=T - 120_000,
     )  # fmt: skip
-    assert save_states(db, account, [floored]) == 1
+    assert save_states(db, account, [floored], known=sleeve_ids()) == 1
     assert load_states(db, account) == {"trend": floored}
     with pytest.raises(psycopg.errors.CheckViolation):
         db.execute(
@@ -82,9 +79,9 @@ def test_floor_and_operator_fields_round_trip(db: psycopg.Connection) -> None:
 def test_bad_input_writes_nothing(db: psycopg.Connection) -> None:
     account = _account(db)
     with pytest.raises(AccountNotFound, match=f"trading account {account + 99} does not exist"):
-        save_states(db, account + 99, [BreakerState("trend")])
+        save_states(db, account + 99, [BreakerState("trend")], known=sleeve_ids())
     with pytest.raises(UnknownStrategy, match="'grid'"):
-        save_states(db, account, [BreakerState("trend"), BreakerState("grid")])
+        save_states(db, account, [BreakerState("trend"), BreakerState("grid")], known=sleeve_ids())
     assert _count(db, "portfolio_state", account) == 0
     with pytest.raises(AccountNotFound):
         load_states(db, account + 99)
@@ -102,11 +99,11 @@ def test_the_schema_refuses_a_paused_portfolio(db: psycopg.Connection) -> None:
 
 def _cycle(conn: psycopg.Connection, account: int, trades: list[TradePnl], time_ms: int):
     """One equity-tracker run as the executor wires it (load, decide, store)."""
-    ledger = build_ledger(D(10000), AllocationTable.default(), trades)
+    ledger = build_ledger(D(10000), default_allocation(), trades)
     result = take_snapshot(ledger, load_states(conn, account, for_update=True),
                            BreakerThresholds(), time_ms)  # fmt: skip
-    save_states(conn, account, result.states.values())
-    new_rows = insert_snapshots(conn, account, result.rows)
+    save_states(conn, account, result.states.values(), known=sleeve_ids())
+    new_rows = insert_snapshots(conn, account, result.rows, known=sleeve_ids())
     alert_ids = [insert_alert(conn, event) for event in result.alerts(account)]
     return result, new_rows, alert_ids
 

@@ -11,28 +11,31 @@ from decimal import Decimal
 
 import pytest
 
-from algotrading.portfolio.allocation import PORTFOLIO, AllocationTable
-from algotrading.portfolio.breakers import (
+from algotrading.domain.breaker import (
     BreakerState,
     BreakerStatus,
     BreakerThresholds,
-    ExternalFlow,
-    InvalidFlow,
     InvalidThresholds,
-    MissingOperator,
     ScopeEquity,
     TransitionKind,
+)
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.portfolio.breakers import (
+    ExternalFlow,
+    InvalidFlow,
+    MissingOperator,
     apply_flow,
     apply_override,
     evaluate,
 )
 from algotrading.portfolio.sleeves import TradePnl, build_ledger
 from algotrading.portfolio.snapshot import take_snapshot
+from algotrading.strategies.registry import default_allocation
 
 D = Decimal
 TH = BreakerThresholds()
 ACTIVE, PAUSED, HALTED = BreakerStatus.ACTIVE, BreakerStatus.PAUSED, BreakerStatus.HALTED
-TABLE = AllocationTable.default()
+TABLE = default_allocation()
 
 
 def _portfolio_row(trades: list[TradePnl], states: dict[str, BreakerState], at: int):

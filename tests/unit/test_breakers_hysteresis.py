@@ -7,23 +7,22 @@ from decimal import Decimal
 
 import pytest
 
-from algotrading.errors import AppError, ConfigError
-from algotrading.execution.thresholds import thresholds_from_settings
-from algotrading.portfolio.allocation import PORTFOLIO, AllocationTable
-from algotrading.portfolio.breakers import (
+from algotrading.domain.breaker import (
     BreakerState,
     BreakerStatus,
     BreakerThresholds,
     InvalidThresholds,
     ScopeEquity,
     TransitionKind,
-    effective_status,
-    evaluate,
-    statuses,
 )
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.errors import AppError, ConfigError
+from algotrading.execution.thresholds import thresholds_from_settings
+from algotrading.portfolio.breakers import effective_status, evaluate, statuses
 from algotrading.portfolio.sleeves import TradePnl, build_ledger
 from algotrading.portfolio.snapshot import take_snapshot
 from algotrading.settings import load_settings
+from algotrading.strategies.registry import default_allocation
 
 D = Decimal
 TH = BreakerThresholds()
@@ -128,7 +127,7 @@ def test_shadow_recovery_example_by_hand() -> None:
     funding: shadow PnL 228, shadow equity 2500 + 228 = 2728, drawdown (3000 - 2728) / 3000 =
     9.07 % < 10 %: it resumes, and its peak restarts at the live 2500.
     """
-    table = AllocationTable.default()
+    table = default_allocation()
     live_loss = [TradePnl("trend", realized_pnl=D(-490), fees=D(10))]
     ledger = build_ledger(D(10000), table, live_loss)
     first = take_snapshot(ledger, {}, TH, 1)

@@ -5,18 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 from algotrading.domain.alerts import AlertKind, AlertLevel
-from algotrading.portfolio.allocation import PORTFOLIO
-from algotrading.portfolio.breakers import (
+from algotrading.domain.breaker import (
     BreakerState,
     BreakerStatus,
     BreakerThresholds,
     Override,
     ScopeEquity,
     TransitionKind,
-    apply_override,
-    evaluate,
-    transition_alert,
 )
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.portfolio.breakers import apply_override, evaluate, transition_alert
 
 D = Decimal
 TH = BreakerThresholds()

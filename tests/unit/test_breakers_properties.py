@@ -16,17 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from algotrading.db.portfolio_state import state_from_row, state_to_row
-from algotrading.portfolio.allocation import PORTFOLIO
-from algotrading.portfolio.breakers import (
-    BreakerState,
-    BreakerStatus,
-    BreakerThresholds,
-    ExternalFlow,
-    ScopeEquity,
-    apply_flow,
-    apply_override,
-    evaluate,
-)
+from algotrading.domain.breaker import BreakerState, BreakerStatus, BreakerThresholds, ScopeEquity
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.portfolio.breakers import ExternalFlow, apply_flow, apply_override, evaluate
 
 D = Decimal
 CENT = D("0.01")

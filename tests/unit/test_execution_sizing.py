@@ -7,11 +7,11 @@ from decimal import Decimal as D
 
 import pytest
 
+from algotrading.domain.limits import RiskLimits
 from algotrading.exchange.types import SymbolInfo
 from algotrading.execution.booking import exchange_levels, pending_json, signal_row
-from algotrading.portfolio.allocation import AllocationTable
 from algotrading.portfolio.sleeves import build_ledger
-from algotrading.risk import RiskLimits, TradeProposal, risk_context, validate
+from algotrading.risk import TradeProposal, risk_context, validate
 from algotrading.risk.sizing import (
     exit_quantity,
     risk_quantity,
@@ -21,6 +21,7 @@ from algotrading.risk.sizing import (
     weight_quantity,
 )
 from algotrading.strategies import PositionSide, SignalRow, get_strategy, open_position
+from algotrading.strategies.registry import default_allocation
 
 
 def info(
@@ -42,7 +43,7 @@ def test_risk_quantity_is_the_risk_budget_over_the_loss_per_unit() -> None:
 
 def test_a_full_risk_budget_passes_the_risk_rule_unreduced() -> None:
     """Sizing measures the loss at the stop exactly as the risk module does."""
-    ledger = build_ledger(D(10_000), AllocationTable.default(), [])
+    ledger = build_ledger(D(10_000), default_allocation(), [])
     qty = risk_quantity(ledger.sizing_capital("scalper"), D(2), D(100), D(98), D("0.00055"))
     proposal = TradeProposal("scalper", "SOLUSDT", "long", qty, D(100), D(98), D(2))
     verdict = validate(proposal, risk_context(ledger), RiskLimits())

@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 
 from algotrading.domain.intervals import DAY_MS, HOUR_MS
+from algotrading.domain.performance import Period
 from algotrading.domain.timefmt import parse_time
 from algotrading.portfolio.performance import (
     ClosedTrade,
-    Period,
     next_period_start,
     performance_rows,
     period_returns,

@@ -12,11 +12,12 @@ import pytest
 from algotrading.backtest.portfolio.book import Candidate
 from algotrading.backtest.portfolio.combine import GRID_MS, combine
 from algotrading.backtest.trades import REASON_CODE
-from algotrading.portfolio.allocation import AllocationTable
+from algotrading.domain.limits import RiskLimits
 from algotrading.portfolio.sleeves import build_ledger
-from algotrading.risk import OpenPosition, RiskLimits, TradeProposal, risk_context, validate
+from algotrading.risk import OpenPosition, TradeProposal, risk_context, validate
 from algotrading.risk.sizing import entry_quantity, respread
 from algotrading.strategies import get_strategy
+from algotrading.strategies.registry import default_allocation
 
 FEE = D("0.00055")
 BASKET = {"AAAUSDT": (0.4, 100), "BBBUSDT": (0.3, 50), "CCCUSDT": (0.2, 20), "DDDUSDT": (0.1, 10)}
@@ -33,7 +34,7 @@ def test_a_four_name_basket_gets_its_weights_at_2x_not_the_risk_cap() -> None:
     # AAA 3000 x 0.4 x 2 / 100 = 24, BBB 3000 x 0.3 x 2 / 50 = 36,
     # CCC 3000 x 0.2 x 2 / 20 = 60, DDD 3000 x 0.1 x 2 / 10 = 60
     expected = {"AAAUSDT": D(24), "BBBUSDT": D(36), "CCCUSDT": D(60), "DDDUSDT": D(60)}
-    ledger = build_ledger(D(10_000), AllocationTable.default(), [])
+    ledger = build_ledger(D(10_000), default_allocation(), [])
     policy = get_strategy("momentum").policy
     book: list[OpenPosition] = []
     for symbol, (weight, price) in BASKET.items():
@@ -51,7 +52,7 @@ def test_a_four_name_basket_gets_its_weights_at_2x_not_the_risk_cap() -> None:
 def test_the_same_entry_sized_by_risk_is_still_cut_to_two_percent() -> None:
     # AAA: loss at the stop per unit 15 + (100 + 85) x 0.00055 = 15.10175; 2 % of 3,000 = 60
     # allows 60 / 15.10175 = 3.9730... units, 16.6 % of the 24 the weight asks for
-    ledger = build_ledger(D(10_000), AllocationTable.default(), [])
+    ledger = build_ledger(D(10_000), default_allocation(), [])
     verdict = validate(_propose("AAAUSDT", D(24), D(100), weighted=False), risk_context(ledger),
                        RiskLimits())  # fmt: skip
     assert verdict.adjusted and verdict.code == "max_risk_per_trade"
@@ -60,7 +61,7 @@ def test_the_same_entry_sized_by_risk_is_still_cut_to_two_percent() -> None:
 
 def test_the_sleeve_bounds_the_basket() -> None:
     # the four members use the whole 3,000 of margin: a fifth entry has none left
-    ledger = build_ledger(D(10_000), AllocationTable.default(), [])
+    ledger = build_ledger(D(10_000), default_allocation(), [])
     book = [OpenPosition("momentum", s, "long", D(3000) * D(str(w)) * 2 / D(p), D(p), D(p) * D(
         "0.85"), D(2)) for s, (w, p) in BASKET.items()]  # fmt: skip
     verdict = validate(_propose("EEEUSDT", D(1), D(10)), risk_context(ledger, book), RiskLimits())

@@ -6,17 +6,14 @@ from decimal import Decimal
 
 import pytest
 
+from algotrading.domain.allocation import AllocationError, AllocationTable
+from algotrading.domain.scopes import UnknownStrategy, check_strategy
 from algotrading.errors import AppError
-from algotrading.portfolio.allocation import (
-    AllocationError,
-    AllocationTable,
-    UnknownStrategy,
-    check_strategy,
-)
+from algotrading.strategies.registry import default_allocation, sleeve_ids
 
 
 def test_default_is_30_20_20_30_of_equity() -> None:
-    table = AllocationTable.default()
+    table = default_allocation()
     assert table.as_dict() == {
         "trend": Decimal(30), "scalper": Decimal(20), "carry": Decimal(20),
         "momentum": Decimal(30),
@@ -42,47 +39,49 @@ def test_invalid_tables_are_refused_naming_the_problem(
     pcts: dict[str, object], message: str
 ) -> None:
     with pytest.raises(AllocationError, match=message) as info:
-        AllocationTable.from_mapping(pcts)  # type: ignore[arg-type]
+        AllocationTable.from_mapping(pcts, sleeve_ids())  # type: ignore[arg-type]
     assert isinstance(info.value, AppError) and isinstance(info.value, ValueError)
 
 
 def test_a_strategy_listed_twice_is_refused() -> None:
     with pytest.raises(AllocationError, match="lists strategy 'trend' twice"):
-        AllocationTable.from_pairs([("trend", 50), ("trend", 50)])
+        AllocationTable.from_pairs([("trend", 50), ("trend", 50)], sleeve_ids())
 
 
 def test_the_sum_is_exact_in_decimal() -> None:
     thirds = AllocationTable.from_mapping(
-        {"trend": "33.3333", "scalper": "33.3333", "carry": "33.3334"}
+        {"trend": "33.3333", "scalper": "33.3333", "carry": "33.3334"}, sleeve_ids()
     )
     assert thirds.pct("momentum") == 0  # a known strategy left out has no sleeve
     with pytest.raises(AllocationError, match=r"got 99\.99 %"):
-        AllocationTable.from_mapping({"trend": "33.33", "scalper": "33.33", "carry": "33.33"})
+        AllocationTable.from_mapping(
+            {"trend": "33.33", "scalper": "33.33", "carry": "33.33"}, sleeve_ids()
+        )
     # floats enter through their shortest repr, so 0.1-style values add up exactly
     table = AllocationTable.from_mapping({"trend": 30.1, "scalper": 19.9, "carry": 20.0,
-                                          "momentum": 30})  # fmt: skip
+                                          "momentum": 30}, sleeve_ids())  # fmt: skip
     assert table.pct("trend") == Decimal("30.1")
 
 
 def test_overrides_merge_into_the_default_and_must_still_sum_to_100() -> None:
-    merged = AllocationTable.default().with_overrides({"trend": 40, "scalper": 10})
+    merged = default_allocation().with_overrides({"trend": 40, "scalper": 10})
     assert merged.as_dict() == {
         "trend": Decimal(40), "scalper": Decimal(10), "carry": Decimal(20),
         "momentum": Decimal(30),
     }  # fmt: skip
-    kept = AllocationTable.default().with_overrides({"trend": None, "carry": Decimal(20)})
-    assert kept == AllocationTable.default()
+    kept = default_allocation().with_overrides({"trend": None, "carry": Decimal(20)})
+    assert kept == default_allocation()
     with pytest.raises(AllocationError, match=r"got 110 % \(trend 40"):
-        AllocationTable.default().with_overrides({"trend": 40})
+        default_allocation().with_overrides({"trend": 40})
     with pytest.raises(AllocationError, match="override names unknown strategy 'ml'"):
-        AllocationTable.default().with_overrides({"ml": 0})
+        default_allocation().with_overrides({"ml": 0})
 
 
 def test_asking_for_an_unknown_strategy_is_an_error() -> None:
-    table = AllocationTable.default()
+    table = default_allocation()
     with pytest.raises(UnknownStrategy, match=r"unknown strategy 'grid'; expected one of trend"):
         table.pct("grid")
-    assert check_strategy("carry") == "carry"
+    assert check_strategy("carry", sleeve_ids()) == "carry"
 
 
 def test_custom_strategy_sets_for_backtests() -> None:

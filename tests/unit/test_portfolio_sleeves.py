@@ -6,9 +6,11 @@ from decimal import Decimal
 
 import pytest
 
-from algotrading.portfolio.allocation import PORTFOLIO, AllocationTable, UnknownStrategy
-from algotrading.portfolio.breakers import ScopeEquity
+from algotrading.domain.allocation import AllocationTable
+from algotrading.domain.breaker import ScopeEquity
+from algotrading.domain.scopes import PORTFOLIO, UnknownStrategy
 from algotrading.portfolio.sleeves import TradePnl, build_ledger
+from algotrading.strategies.registry import default_allocation, sleeve_ids
 
 D = Decimal
 
@@ -26,7 +28,7 @@ TRADES = [
 
 
 def test_sleeve_equity_with_fees_and_funding_by_hand() -> None:
-    ledger = build_ledger(D(10000), AllocationTable.default(), TRADES)
+    ledger = build_ledger(D(10000), default_allocation(), TRADES)
     trend = ledger.sleeve("trend")
     # 3000 + 300 - 12.5 - 4.25 (closed) - 80 - 3 + 1.5 (open) = 3201.75
     assert trend.equity == D("3201.75")
@@ -42,18 +44,18 @@ def test_sleeve_equity_with_fees_and_funding_by_hand() -> None:
 
 
 def test_sizing_capital_is_capped_by_the_share_of_current_equity() -> None:
-    ledger = build_ledger(D(10000), AllocationTable.default(), TRADES)
+    ledger = build_ledger(D(10000), default_allocation(), TRADES)
     # trend has 3201.75 but 30 % of 10099.05 is only 3029.715: it may not outgrow its share
     assert ledger.sizing_capital("trend") == D("3029.715")
     # scalper lost money: it sizes on its own 1844, not on 20 % of the portfolio (2019.81)
     assert ledger.sizing_capital("scalper") == D(1844)
-    blown = build_ledger(D(1000), AllocationTable.default(), [TradePnl("scalper", -250)])
+    blown = build_ledger(D(1000), default_allocation(), [TradePnl("scalper", -250)])
     assert blown.sleeve("scalper").equity == D(-50)
     assert blown.sizing_capital("scalper") == 0
 
 
 def test_scope_equities_feed_the_breakers() -> None:
-    ledger = build_ledger(10000, AllocationTable.default(), TRADES)
+    ledger = build_ledger(10000, default_allocation(), TRADES)
     scopes = ledger.scope_equities()
     assert scopes[PORTFOLIO] == ScopeEquity(D("10099.05"), D(499), D(10000))
     assert scopes["trend"] == ScopeEquity(D("3201.75"), D(499), D(3000))
@@ -62,7 +64,7 @@ def test_scope_equities_feed_the_breakers() -> None:
 
 
 def test_a_zero_allocation_sleeve_has_no_capital() -> None:
-    table = AllocationTable.from_mapping({"trend": 50, "scalper": 50})
+    table = AllocationTable.from_mapping({"trend": 50, "scalper": 50}, sleeve_ids())
     ledger = build_ledger(D(8000), table, [])
     assert ledger.sleeve("carry").base_capital == 0
     assert ledger.sizing_capital("carry") == 0
@@ -70,9 +72,9 @@ def test_a_zero_allocation_sleeve_has_no_capital() -> None:
 
 def test_bad_input_is_refused() -> None:
     with pytest.raises(UnknownStrategy, match="'grid'"):
-        build_ledger(1000, AllocationTable.default(), [TradePnl("grid", 1)])
+        build_ledger(1000, default_allocation(), [TradePnl("grid", 1)])
     with pytest.raises(ValueError, match="starting capital must be positive"):
-        build_ledger(0, AllocationTable.default(), [])
+        build_ledger(0, default_allocation(), [])
     with pytest.raises(ValueError, match="closed trend trade cannot have unrealized PnL"):
         TradePnl("trend", unrealized_pnl=D(5))
     with pytest.raises(ValueError, match="fees of a trend trade must be finite"):

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from algotrading.domain.limits import InvalidLimits, RiskLimits
 from algotrading.errors import AppError
-from algotrading.risk import InvalidLimits, InvalidProposal, RiskLimits, TradeProposal
+from algotrading.risk import InvalidProposal, TradeProposal
 
 D = Decimal
 

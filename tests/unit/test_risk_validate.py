@@ -10,24 +10,26 @@ from decimal import Decimal
 
 import pytest
 
-from algotrading.portfolio.allocation import AllocationTable, UnknownStrategy
+from algotrading.domain.allocation import AllocationTable
+from algotrading.domain.limits import RiskLimits
+from algotrading.domain.scopes import UnknownStrategy
 from algotrading.portfolio.sleeves import build_ledger
 from algotrading.risk import (
     OpenPosition,
     ReasonCode,
     RiskContext,
-    RiskLimits,
     TradeProposal,
     risk_context,
     validate,
 )
+from algotrading.strategies.registry import default_allocation, sleeve_ids
 
 D = Decimal
 LIMITS = RiskLimits(fee_rate=D(0))  # 2 % per trade, 10 % portfolio, 3x leverage, no max loss
 
 
 def _ctx(positions: tuple[OpenPosition, ...] = (), **breakers: str) -> RiskContext:
-    ledger = build_ledger(D(10000), AllocationTable.default(), [])
+    ledger = build_ledger(D(10000), default_allocation(), [])
     return risk_context(ledger, positions, breakers)
 
 
@@ -86,7 +88,9 @@ def test_sleeve_allocation_caps_margin() -> None:
 
 
 def test_a_strategy_without_allocation_cannot_trade() -> None:
-    ledger = build_ledger(10000, AllocationTable.from_mapping({"trend": 60, "carry": 40}), [])
+    ledger = build_ledger(
+        10000, AllocationTable.from_mapping({"trend": 60, "carry": 40}, sleeve_ids()), []
+    )
     decision = validate(_long("1", strategy="momentum"), risk_context(ledger), LIMITS)
     assert not decision.accepted and decision.code is ReasonCode.MAX_RISK_PER_TRADE
 

@@ -10,10 +10,11 @@ import pytest
 import talib
 from strategy_support import DERIVS, at, frame_arrays, known_at
 
+from algotrading.domain.allocation import AllocationError, AllocationTable
 from algotrading.domain.intervals import Interval
 from algotrading.market.datafiles import DataSet
-from algotrading.portfolio.allocation import STRATEGY_IDS, AllocationError, AllocationTable
 from algotrading.strategies import MarketHistory, StrategyConfigError, get_strategy
+from algotrading.strategies.registry import sleeve_ids
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +67,6 @@ def test_the_timeframe_is_a_parameter() -> None:
 
 
 def test_it_can_never_hold_a_live_sleeve() -> None:
-    assert "ema_cross" not in STRATEGY_IDS
+    assert "ema_cross" not in sleeve_ids()
     with pytest.raises(AllocationError, match="ema_cross"):
-        AllocationTable.from_mapping({"ema_cross": 100})
+        AllocationTable.from_mapping({"ema_cross": 100}, sleeve_ids())

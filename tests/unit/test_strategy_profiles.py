@@ -13,11 +13,11 @@ from fifth_strategy import UpCloseStrategy, registered
 from algotrading.execution.order_ids import link_prefix, order_link_id
 from algotrading.execution.schedule import due
 from algotrading.market.scan import Scan
-from algotrading.portfolio.allocation import DEFAULT_ALLOCATION_PCT, STRATEGY_IDS
 from algotrading.strategies.params import StrategyConfigError
 from algotrading.strategies.profile import Cadence, StrategyProfile
 from algotrading.strategies.registry import (
     STRATEGIES,
+    default_allocation,
     default_allocation_pct,
     get_strategy,
     order_codes,
@@ -56,11 +56,22 @@ def test_the_four_sleeves_declare_what_the_executor_used_to_list() -> None:
     assert get_strategy("trend").context_symbols() == ()
 
 
-def test_the_database_layers_copy_agrees_with_the_registry() -> None:
-    """`portfolio.allocation` keeps the four ids and shares for the database layer until it is
-    handed them from above; they must not drift from what the strategies declare."""
-    assert sleeve_ids() == STRATEGY_IDS
-    assert dict(DEFAULT_ALLOCATION_PCT) == default_allocation_pct()
+def test_the_default_table_is_the_registrys() -> None:
+    """No other copy of the four exists: the database layer is handed this table from above."""
+    table = default_allocation()
+    assert table.known == ("trend", "scalper", "carry", "momentum")
+    assert table.as_dict() == {
+        "trend": Decimal(30), "scalper": Decimal(20), "carry": Decimal(20),
+        "momentum": Decimal(30),
+    }  # fmt: skip
+
+
+def test_a_fifth_strategy_joins_the_default_table_at_its_share(
+    fifth: type[UpCloseStrategy],
+) -> None:
+    table = default_allocation()
+    assert table.known == ("trend", "scalper", "carry", "momentum", "upclose")
+    assert table.pct("upclose") == Decimal(0) and table.pct("trend") == Decimal(30)
 
 
 def test_order_ids_of_the_four_are_unchanged() -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 from algotrading.backtest.candidates import Path
 from algotrading.domain.fills import MARKET_SLIPPAGE_BPS, TAKER_FEE_RATE
+from algotrading.domain.limits import RiskLimits
 from algotrading.errors import AppError
-from algotrading.risk.types import RiskLimits
 from algotrading.strategies.base import PositionPolicy
 from algotrading.strategies.base import Sizing as PolicySizing
 

@@ -35,8 +35,8 @@ from algotrading.domain.fills import (
     market_fill_prices,
     resolve_exits,
 )
+from algotrading.domain.positions import ExitReason
 from algotrading.strategies.base import PositionPolicy, SignalFrame, TakeProfitMode
-from algotrading.strategies.policy import ExitReason
 
 BULK_WINDOW_FACTOR = 4
 BULK_WINDOW_SLACK = 10_000

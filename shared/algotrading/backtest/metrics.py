@@ -19,6 +19,7 @@ import numpy as np
 
 from algotrading.backtest.trades import F64, I64
 from algotrading.domain.intervals import DAY_MS
+from algotrading.domain.performance import Period
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.portfolio.metrics import (
     cagr,
@@ -28,7 +29,7 @@ from algotrading.portfolio.metrics import (
     sortino_ratio,
     trade_stats,
 )
-from algotrading.portfolio.performance import Period, period_returns
+from algotrading.portfolio.performance import period_returns
 
 SUMMARY_METRICS = (
     "final_equity", "net_pnl", "total_return", "cagr", "sharpe", "sortino", "calmar",

@@ -27,8 +27,8 @@ from algotrading.backtest.report import (
     thin_series,
 )
 from algotrading.domain.jsonsafe import plain
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.domain.timefmt import ms_to_iso
-from algotrading.portfolio.allocation import PORTFOLIO
 
 _COLOURS = {"triggered": "#c0392b", "released": "#27ae60", "warning": "#e67e22"}
 

@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 
 from algotrading.domain.intervals import Interval
+from algotrading.domain.positions import ExitReason
 from algotrading.domain.series import Candles
-from algotrading.strategies.policy import ExitReason
 
 I64 = npt.NDArray[np.int64]
 I8 = npt.NDArray[np.int8]

@@ -30,8 +30,9 @@ from algotrading.backtest import fast
 from algotrading.backtest.candidates import Candidates, WalkSettings, find_candidates
 from algotrading.backtest.trades import LIQUIDATION, Bars, TradeBuilder, WalkedTrades
 from algotrading.domain.fills import Bar, ExitKind, market_fill_prices, resolve_exit
-from algotrading.strategies.base import PositionPolicy, PositionSide, SignalFrame, TakeProfitMode
-from algotrading.strategies.policy import FillTiming, PositionState, open_position, step
+from algotrading.domain.positions import PositionSide, PositionState
+from algotrading.strategies.base import PositionPolicy, SignalFrame, TakeProfitMode
+from algotrading.strategies.policy import FillTiming, open_position, step
 
 
 def is_fixed_level(policy: PositionPolicy) -> bool:

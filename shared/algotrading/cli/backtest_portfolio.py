@@ -21,8 +21,8 @@ from algotrading.cli.presentation import with_iso_times
 from algotrading.cli.progress import Stages
 from algotrading.db.connection import connection
 from algotrading.db.portfolio_backtests import insert_portfolio_run
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.domain.timefmt import ms_to_iso, parse_time
-from algotrading.portfolio.allocation import PORTFOLIO
 
 
 @click.command("portfolio")

@@ -63,7 +63,7 @@ def paper() -> None:
     "--strategy-config",
     "config_file",
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    help='JSON {"scalper": {"params": {...}, "symbols": [...]}}.',
+    help='JSON {"scalper": {"params": {...}, "symbols": [...], "allocation_pct": 20}}.',
 )
 def replay(
     data_dirs: tuple[Path, ...], start_text: str, end_text: str, capital_text: str,

@@ -15,11 +15,12 @@ import click
 from algotrading.cli.output import print_json, print_table
 from algotrading.db.accounts import get_account
 from algotrading.db.connection import connection
-from algotrading.db.portfolio_state import check_scope
+from algotrading.domain.breaker import Override
+from algotrading.domain.scopes import check_scope
 from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.notify import notifier_from_settings
-from algotrading.portfolio.breakers import Override
 from algotrading.settings import get_settings
+from algotrading.strategies.registry import sleeve_ids
 
 account_option = click.option(
     "--account", "account_id", type=int, required=True, help="Trading account id."
@@ -79,7 +80,7 @@ def _override(
 ) -> None:
     from algotrading.execution.controls import override_scope
 
-    scope = check_scope(name.strip().lower())
+    scope = check_scope(name.strip().lower(), sleeve_ids())
     settings = get_settings()
     thresholds = thresholds_from_settings(settings)
     with connection(settings, autocommit=True) as conn:

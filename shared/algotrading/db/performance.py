@@ -3,21 +3,22 @@
 An upsert on (account, scope, period, as_of): the current day's, week's and month's rows are
 rewritten by every snapshot until their period ends, so the table always holds one row per
 period with its latest figures. Floats enter as their shortest decimal (`repr`), then PostgreSQL
-rounds them to the column's scale.
+rounds them to the column's scale. Written scopes are checked against the strategy ids the
+caller knows (`known`); a read of a scope never written finds no rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 import psycopg
 
 from algotrading.db.accounts import get_account
-from algotrading.db.portfolio_state import check_scope
+from algotrading.domain.performance import PerformanceRow, Period
+from algotrading.domain.scopes import check_scope
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.portfolio.performance import PerformanceRow, Period
 
 _VALUES = (
     "period_return, sharpe, sortino, calmar, max_drawdown, win_rate, profit_factor, trade_count"
@@ -44,11 +45,16 @@ def _num(value: float | None) -> Decimal | None:
 
 
 def upsert_performance(
-    conn: psycopg.Connection, account_id: int, rows: Sequence[PerformanceRow]
+    conn: psycopg.Connection,
+    account_id: int,
+    rows: Sequence[PerformanceRow],
+    *,
+    known: Iterable[str],
 ) -> int:
     """Insert or refresh the rows; returns how many were written. Caller commits."""
     get_account(conn, account_id)
-    params = [_params(account_id, r) for r in rows]
+    known = tuple(known)
+    params = [_params(account_id, check_scope(r.scope, known), r) for r in rows]
     if not params:
         return 0
     with conn.cursor() as cur:
@@ -56,9 +62,9 @@ def upsert_performance(
         return max(cur.rowcount, 0)
 
 
-def _params(account_id: int, r: PerformanceRow) -> tuple[Any, ...]:
+def _params(account_id: int, scope: str, r: PerformanceRow) -> tuple[Any, ...]:
     return (
-        account_id, check_scope(r.scope), Period(r.period).value, ms_to_datetime(r.as_of_ms),
+        account_id, scope, Period(r.period).value, ms_to_datetime(r.as_of_ms),
         _num(r.period_return), _num(r.sharpe), _num(r.sortino), _num(r.calmar),
         _num(r.max_drawdown), _num(r.win_rate), _num(r.profit_factor), r.trade_count,
     )  # fmt: skip
@@ -77,7 +83,7 @@ def load_performance(
         f"SELECT scope, period, as_of, {_VALUES} FROM strategy_performance"
         " WHERE trading_account_id = %s AND scope = %s AND period = %s"
         " ORDER BY as_of DESC LIMIT %s",
-        (account_id, check_scope(scope), Period(period).value, limit),
+        (account_id, scope, Period(period).value, limit),
     ).fetchall()
     return [_row(r) for r in rows]
 

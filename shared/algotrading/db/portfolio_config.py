@@ -1,8 +1,10 @@
 """An account's portfolio configuration: starting capital, allocation table, risk limits.
 
 Read from `trading_accounts` (capital and limits) and `account_strategy_configs` (allocation
-overrides, merged into the 30/20/20/30 default: docs/RISK.md). Invalid stored values are a
-clear error naming the account; nothing trades on a configuration that does not add up.
+overrides, merged into the default table: docs/RISK.md). The default table is the registry's
+(`strategies.registry.default_allocation()`, a tier above this one), so the caller passes it in.
+Invalid stored values are a clear error naming the account; nothing trades on a configuration
+that does not add up.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from typing import Any
 import psycopg
 
 from algotrading.db.accounts import AccountNotFound
+from algotrading.domain.allocation import AllocationError, AllocationTable
+from algotrading.domain.limits import InvalidLimits, RiskLimits
 from algotrading.errors import AppError
-from algotrading.portfolio.allocation import AllocationError, AllocationTable
-from algotrading.risk.types import InvalidLimits, RiskLimits
 
 
 class MissingStartingCapital(AppError):
@@ -36,8 +38,10 @@ def load_risk_limits(conn: psycopg.Connection, account_id: int) -> RiskLimits:
     return _limits(account_id, _account_row(conn, account_id)[1:])
 
 
-def load_allocation(conn: psycopg.Connection, account_id: int) -> AllocationTable:
-    """The default table with the account's non-NULL allocation_pct overrides merged in."""
+def load_allocation(
+    conn: psycopg.Connection, account_id: int, *, default: AllocationTable
+) -> AllocationTable:
+    """`default` with the account's non-NULL allocation_pct overrides merged in."""
     _account_row(conn, account_id)
     rows = conn.execute(
         "SELECT strategy, allocation_pct FROM account_strategy_configs"
@@ -45,20 +49,22 @@ def load_allocation(conn: psycopg.Connection, account_id: int) -> AllocationTabl
         (account_id,),
     ).fetchall()
     try:
-        return AllocationTable.default().with_overrides(dict(rows))
+        return default.with_overrides(dict(rows))
     except AllocationError as exc:
         raise AllocationError(f"trading account {account_id}: {exc}") from None
 
 
-def load_portfolio_config(conn: psycopg.Connection, account_id: int) -> PortfolioConfig:
+def load_portfolio_config(
+    conn: psycopg.Connection, account_id: int, *, default_allocation: AllocationTable
+) -> PortfolioConfig:
+    """Capital, allocation (`default_allocation` with the account's overrides) and limits."""
     row = _account_row(conn, account_id)
     if row[0] is None:
         raise MissingStartingCapital(
             f"trading account {account_id} has no starting_capital; set it before trading"
         )
-    return PortfolioConfig(
-        account_id, row[0], load_allocation(conn, account_id), _limits(account_id, row[1:])
-    )
+    allocation = load_allocation(conn, account_id, default=default_allocation)
+    return PortfolioConfig(account_id, row[0], allocation, _limits(account_id, row[1:]))
 
 
 def _account_row(conn: psycopg.Connection, account_id: int) -> tuple[Any, ...]:

@@ -5,6 +5,9 @@ meeting a trade-close snapshot) must not both evaluate the breakers from the sam
 raise the same transition twice: `load_states(for_update=True)` takes a transaction-scoped
 advisory lock per account, held until the caller commits or rolls back, which also covers the
 first run when no row exists yet to lock. Everything runs in the caller's transaction.
+
+A stored scope is `portfolio` or a strategy id the caller knows (`save_states(known=...)`: the
+registry's ids, passed down from above), so a typo never becomes a breaker nobody reads.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from typing import Any
 import psycopg
 
 from algotrading.db.accounts import get_account
+from algotrading.domain.breaker import BreakerState
+from algotrading.domain.scopes import check_scope
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.portfolio.allocation import PORTFOLIO, STRATEGY_IDS, check_strategy
-from algotrading.portfolio.breakers import BreakerState
 
 _FIELDS = (
     "scope", "breaker_state", "peak_equity", "shadow_base", "shadow_equity", "manual_override",
@@ -38,11 +41,6 @@ WHERE ({", ".join(f"portfolio_state.{f}" for f in _FIELDS[1:])})
    IS DISTINCT FROM
       ({", ".join(f"EXCLUDED.{f}" for f in _FIELDS[1:])})
 """
-
-
-def check_scope(scope: str) -> str:
-    """`portfolio` or a known strategy id, else `UnknownStrategy`."""
-    return scope if scope == PORTFOLIO else check_strategy(scope, STRATEGY_IDS)
 
 
 def lock_account(conn: psycopg.Connection, account_id: int) -> None:
@@ -89,7 +87,7 @@ def state_to_row(s: BreakerState) -> tuple[Any, ...]:
     shadow = None if s.shadow_equity is None else _money(s.shadow_equity)
     override = None if s.override is None else s.override.value
     return (
-        check_scope(s.scope), s.status.value, _money(s.peak_equity), _money(s.shadow_base),
+        s.scope, s.status.value, _money(s.peak_equity), _money(s.shadow_base),
         shadow, override, s.override_by, s.reason, _time(s.changed_ms), s.warned,
         _money(s.real_peak), _money(s.floor_peak), s.floored, s.resumed_by, s.resumed_reason,
         _time(s.resumed_ms), _time(s.last_flow_ms),
@@ -108,9 +106,20 @@ def _time(ms: int | None) -> datetime | None:
     return None if ms is None else ms_to_datetime(ms)
 
 
-def save_states(conn: psycopg.Connection, account_id: int, states: Iterable[BreakerState]) -> int:
-    """Insert or update the given scopes; returns how many rows actually changed."""
+def save_states(
+    conn: psycopg.Connection,
+    account_id: int,
+    states: Iterable[BreakerState],
+    *,
+    known: Iterable[str],
+) -> int:
+    """Insert or update the given scopes; returns how many rows actually changed.
+
+    Every scope is checked against `known` (the strategy ids) before anything is written."""
     get_account(conn, account_id)
+    states, known = tuple(states), tuple(known)
+    for state in states:
+        check_scope(state.scope, known)
     params = [(account_id, *state_to_row(state)) for state in states]
     if not params:
         return 0

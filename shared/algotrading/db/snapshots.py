@@ -2,23 +2,24 @@
 
 Rows are keyed by (account, scope, snapshot time), and the snapshot time is the scheduled time
 of the run, never the clock: a retried run writes nothing new (the first write wins), so the
-curve has exactly one point per scope and schedule tick.
+curve has exactly one point per scope and schedule tick. Written scopes are checked against
+the strategy ids the caller knows (`known`); a read of a scope never written finds no rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import psycopg
 
 from algotrading.db.accounts import get_account
-from algotrading.db.portfolio_state import check_scope
+from algotrading.domain.breaker import BreakerStatus
+from algotrading.domain.scopes import check_scope
+from algotrading.domain.series import F64, I64
+from algotrading.domain.snapshot import SnapshotRow
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
-from algotrading.portfolio.breakers import BreakerStatus
-from algotrading.portfolio.metrics import F64, I64
-from algotrading.portfolio.snapshot import SnapshotRow
 
 _COLUMNS = (
     "scope, snapshot_time, equity, shadow_equity, real_peak, real_drawdown_pct,"
@@ -33,10 +34,13 @@ ON CONFLICT (trading_account_id, scope, snapshot_time) DO NOTHING
 """
 
 
-def insert_snapshots(conn: psycopg.Connection, account_id: int, rows: Sequence[SnapshotRow]) -> int:
+def insert_snapshots(
+    conn: psycopg.Connection, account_id: int, rows: Sequence[SnapshotRow], *, known: Iterable[str]
+) -> int:
     """Insert the rows not stored yet; returns how many were new. Caller commits."""
     get_account(conn, account_id)
-    params = [_params(account_id, r) for r in rows]
+    known = tuple(known)
+    params = [_params(account_id, check_scope(r.scope, known), r) for r in rows]
     if not params:
         return 0
     with conn.cursor() as cur:
@@ -44,9 +48,9 @@ def insert_snapshots(conn: psycopg.Connection, account_id: int, rows: Sequence[S
         return max(cur.rowcount, 0)
 
 
-def _params(account_id: int, r: SnapshotRow) -> tuple[Any, ...]:
+def _params(account_id: int, scope: str, r: SnapshotRow) -> tuple[Any, ...]:
     return (
-        account_id, check_scope(r.scope), ms_to_datetime(r.time_ms), r.equity, r.shadow_equity,
+        account_id, scope, ms_to_datetime(r.time_ms), r.equity, r.shadow_equity,
         r.real_peak, r.real_drawdown_pct, r.breaker_reference, r.breaker_drawdown_pct,
         r.realized_pnl, r.unrealized_pnl, r.funding_pnl, r.open_positions, r.breaker_state.value,
     )  # fmt: skip
@@ -68,7 +72,7 @@ def load_snapshots(
         " AND scope = %s AND (%s::timestamptz IS NULL OR snapshot_time >= %s::timestamptz)"
         " AND (%s::timestamptz IS NULL OR snapshot_time <= %s::timestamptz)"
         " ORDER BY snapshot_time",
-        (account_id, check_scope(scope), lo, lo, hi, hi),
+        (account_id, scope, lo, lo, hi, hi),
     ).fetchall()
     return [_row(r) for r in rows]
 

@@ -17,8 +17,8 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from algotrading.domain.jsonsafe import json_safe
+from algotrading.domain.positions import PositionState
 from algotrading.domain.timefmt import ms_to_datetime
-from algotrading.strategies.policy import PositionState
 
 _UPSERT = """
 INSERT INTO strategy_state (trading_account_id, strategy, symbol, trade_id, trailing_stop,

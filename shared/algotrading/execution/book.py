@@ -21,7 +21,8 @@ from algotrading.db import trades as trades_db
 from algotrading.db.portfolio_config import PortfolioConfig
 from algotrading.db.portfolio_state import load_states
 from algotrading.db.strategy_state import StoredPosition, load_positions
-from algotrading.portfolio.breakers import BreakerStatus, statuses
+from algotrading.domain.breaker import BreakerStatus
+from algotrading.portfolio.breakers import statuses
 from algotrading.portfolio.sleeves import PortfolioLedger, TradePnl, build_ledger
 from algotrading.risk.sizing import ZERO, dec
 from algotrading.risk.types import OpenPosition, PositionSide

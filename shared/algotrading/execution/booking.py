@@ -24,14 +24,15 @@ from algotrading.db.orders import OrderRow, insert_external, list_orders, update
 from algotrading.db.strategy_state import clear_position, save_position
 from algotrading.domain.alerts import AlertEvent, AlertKind, trade_alert
 from algotrading.domain.intervals import HOUR_MS, MINUTE_MS
+from algotrading.domain.positions import PositionSide, PositionState
 from algotrading.domain.timefmt import ms_to_datetime
 from algotrading.exchange.errors import ExchangeRejected
 from algotrading.exchange.types import Execution, Order, OrderStatus, Side, SymbolInfo
 from algotrading.execution.context import Ctx
 from algotrading.execution.resting import cancel_for
 from algotrading.risk.sizing import ZERO, dec, round_stop, round_take_profit
-from algotrading.strategies.base import PositionSide, SignalRow, Strategy, TakeProfitMode
-from algotrading.strategies.policy import PositionState, open_position
+from algotrading.strategies.base import SignalRow, Strategy, TakeProfitMode
+from algotrading.strategies.policy import open_position
 
 SINCE_MARGIN_MS = 5 * MINUTE_MS
 STOPPED = ("stop_loss", "trailing_stop", "liquidation")

@@ -22,6 +22,7 @@ from algotrading.db.portfolio_config import PortfolioConfig
 from algotrading.db.signals import SignalRecord, upsert_signals
 from algotrading.db.strategy_configs import StrategyConfig
 from algotrading.domain.alerts import AlertEvent
+from algotrading.domain.breaker import BreakerStatus
 from algotrading.domain.intervals import Interval
 from algotrading.domain.jsonsafe import json_safe
 from algotrading.exchange.port import ExchangeService
@@ -29,7 +30,6 @@ from algotrading.exchange.types import Position, SymbolInfo
 from algotrading.execution.inputs import MarketData
 from algotrading.logs import get_logger
 from algotrading.notify.base import Notifier
-from algotrading.portfolio.breakers import BreakerStatus
 from algotrading.strategies.base import Strategy
 
 log = get_logger(__name__)

@@ -21,21 +21,21 @@ import psycopg
 
 from algotrading.db.alerts import insert_alert, mark_delivered
 from algotrading.db.portfolio_config import load_portfolio_config
-from algotrading.db.portfolio_state import check_scope, load_states, save_states
+from algotrading.db.portfolio_state import load_states, save_states
 from algotrading.db.strategy_configs import load_strategy_configs
+from algotrading.domain.breaker import BreakerThresholds, Override, Transition
+from algotrading.domain.scopes import check_scope
 from algotrading.execution.book import build_book
 from algotrading.notify.base import Notifier
 from algotrading.portfolio.breakers import (
-    BreakerThresholds,
     MissingOperator,
-    Override,
-    Transition,
     apply_override,
     effective_status,
     initial_state,
     statuses,
     transition_alert,
 )
+from algotrading.strategies.registry import default_allocation, sleeve_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +53,8 @@ class StrategyLine:
 
 def list_strategies(conn: psycopg.Connection, account_id: int) -> list[StrategyLine]:
     """Each strategy of the account: configuration, effective breaker status, open trades."""
-    configs = load_strategy_configs(conn, account_id)
-    config = load_portfolio_config(conn, account_id)
+    configs = load_strategy_configs(conn, account_id, known=sleeve_ids())
+    config = load_portfolio_config(conn, account_id, default_allocation=default_allocation())
     states = load_states(conn, account_id)
     status = statuses(states)
     book = build_book(conn, account_id, config, {}, {})
@@ -90,7 +90,7 @@ def override_scope(
     """Apply `force_pause` / `force_resume` to the portfolio or a strategy; returns the
     transition (none when it was already in force). Bad input (an unknown scope, a resume
     without an actor or a reason) raises before anything is read or written."""
-    check_scope(scope)
+    check_scope(scope, sleeve_ids())
     override = Override(override)
     if override is Override.FORCE_RESUME:
         who = (actor or "").strip() or by
@@ -98,7 +98,7 @@ def override_scope(
         if missing:
             raise MissingOperator(f"a force-resume of {scope} needs {' and '.join(missing)}")
     now = now_ms if now_ms is not None else time.time_ns() // 1_000_000
-    config = load_portfolio_config(conn, account_id)
+    config = load_portfolio_config(conn, account_id, default_allocation=default_allocation())
     equity = build_book(conn, account_id, config, {}, {}).ledger.scope_equities()[scope]
     with conn.transaction():
         states = load_states(conn, account_id, for_update=True)
@@ -106,7 +106,7 @@ def override_scope(
         new, transitions = apply_override(
             state, override, equity, thresholds, now, by=by, note=note, actor=actor
         )
-        save_states(conn, account_id, [new])
+        save_states(conn, account_id, [new], known=sleeve_ids())
         stored = [(insert_alert(conn, transition_alert(t, account_id)), t) for t in transitions]
     delivered = [
         alert_id

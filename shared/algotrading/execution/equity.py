@@ -21,14 +21,14 @@ from algotrading.db import trades as trades_db
 from algotrading.db.performance import upsert_performance
 from algotrading.db.portfolio_state import load_states, save_states
 from algotrading.db.snapshots import insert_snapshots, load_equity_curves
+from algotrading.domain.breaker import BreakerThresholds
 from algotrading.domain.jsonsafe import json_safe
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.exchange.errors import ExchangeError
 from algotrading.exchange.types import Position
 from algotrading.execution.book import Book, build_book
 from algotrading.execution.context import Ctx
 from algotrading.execution.exits import close_all_live
-from algotrading.portfolio.allocation import PORTFOLIO
-from algotrading.portfolio.breakers import BreakerThresholds
 from algotrading.portfolio.performance import ClosedTrade, performance_rows
 from algotrading.portfolio.snapshot import take_snapshot
 
@@ -67,8 +67,9 @@ def take(ctx: Ctx, thresholds: BreakerThresholds) -> dict[str, Any]:
     with ctx.tx() as conn:
         states = load_states(conn, ctx.account_id, for_update=True)
         result = take_snapshot(book.ledger, states, thresholds, ctx.close_ms)
-        save_states(conn, ctx.account_id, result.states.values())
-        inserted = insert_snapshots(conn, ctx.account_id, result.rows)
+        known = book.ledger.allocation.known  # the registry's sleeves (`execution.service`)
+        save_states(conn, ctx.account_id, result.states.values(), known=known)
+        inserted = insert_snapshots(conn, ctx.account_id, result.rows, known=known)
         for event in result.alerts(ctx.account_id):
             ctx.alert(event)
         refreshed = _performance(ctx, book)
@@ -113,4 +114,4 @@ def _performance(ctx: Ctx, book: Book) -> int:
             if scope == PORTFOLIO or t.strategy == scope
         ]
         rows.extend(performance_rows(scope, times, equity, trades, ctx.close_ms))
-    return upsert_performance(ctx.conn, ctx.account_id, rows)
+    return upsert_performance(ctx.conn, ctx.account_id, rows, known=book.ledger.allocation.known)

@@ -20,11 +20,12 @@ from algotrading.db import trades as trades_db
 from algotrading.db.strategy_state import clear_position, save_position
 from algotrading.domain.alerts import AlertKind, trade_alert
 from algotrading.domain.fills import MARKET_SLIPPAGE_BPS, market_fill_price
+from algotrading.domain.positions import PositionSide, PositionState
 from algotrading.execution.booking import closed_alert, exchange_levels
 from algotrading.execution.context import Ctx
 from algotrading.risk.sizing import ZERO, dec
-from algotrading.strategies.base import PositionSide, SignalRow, Strategy
-from algotrading.strategies.policy import ExitAction, PositionState, open_position
+from algotrading.strategies.base import SignalRow, Strategy
+from algotrading.strategies.policy import ExitAction, open_position
 
 PAPER_SLIPPAGE_BPS = MARKET_SLIPPAGE_BPS
 """What a paper market fill pays: the backtest's and the simulator's default slippage, so a

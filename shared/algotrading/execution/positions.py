@@ -28,6 +28,7 @@ from algotrading.db import trades as trades_db
 from algotrading.db.orders import get_by_link
 from algotrading.db.strategy_state import save_position
 from algotrading.domain.fills import Bar
+from algotrading.domain.positions import ExitReason, PositionState
 from algotrading.domain.series import Candles
 from algotrading.execution import resting
 from algotrading.execution.book import Book
@@ -38,13 +39,7 @@ from algotrading.execution.paper import book_paper_exits
 from algotrading.execution.protect import protect
 from algotrading.risk.sizing import ZERO, dec
 from algotrading.strategies.base import MarketHistory, SignalFrame, Strategy
-from algotrading.strategies.policy import (
-    ExitAction,
-    ExitReason,
-    FillTiming,
-    PositionState,
-    step,
-)
+from algotrading.strategies.policy import ExitAction, FillTiming, step
 
 
 def step_through(

@@ -34,6 +34,7 @@ from algotrading.db.orders import (
 )
 from algotrading.db.signals import SignalRecord, set_decision, upsert_signal
 from algotrading.db.strategy_state import clear_position, load_positions, save_pending
+from algotrading.domain.positions import PositionSide
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
 from algotrading.exchange.types import Side
@@ -55,7 +56,7 @@ from algotrading.risk.sizing import (
     stop_level,
     to_instrument,
 )
-from algotrading.strategies.base import PositionSide, SignalFrame, SignalRow, Sizing, Strategy
+from algotrading.strategies.base import SignalFrame, SignalRow, Sizing, Strategy
 
 
 def decide(

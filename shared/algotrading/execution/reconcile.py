@@ -31,6 +31,7 @@ from algotrading.db.orders import OrderRow, open_orders, trade_orders, update_or
 from algotrading.db.strategy_state import clear_position, load_positions
 from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
 from algotrading.domain.intervals import HOUR_MS
+from algotrading.domain.positions import PositionState
 from algotrading.exchange.errors import ExchangeError
 from algotrading.exchange.types import Order, Position, Side
 from algotrading.execution.booking import (
@@ -45,7 +46,6 @@ from algotrading.execution.context import Ctx
 from algotrading.execution.protect import protect
 from algotrading.execution.resting import PARTIAL_PURPOSES
 from algotrading.risk.sizing import ZERO, dec
-from algotrading.strategies.policy import PositionState
 
 NORMAL_EXITS = ("stop_loss", "trailing_stop", "take_profit")
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from algotrading.db import trades as trades_db
 from algotrading.db.orders import OrderRow, insert_intent, set_price, trade_orders, update_order
+from algotrading.domain.positions import PositionState
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
 from algotrading.exchange.types import Order, Side, TriggerDirection
 from algotrading.execution.context import Ctx
@@ -35,7 +36,7 @@ from algotrading.execution.order_ids import link_prefix, order_link_id
 from algotrading.execution.submit import send
 from algotrading.risk.sizing import ZERO, dec, exit_quantity, round_take_profit
 from algotrading.strategies.base import Strategy
-from algotrading.strategies.policy import PositionState, profit_level
+from algotrading.strategies.policy import profit_level
 
 INTENT = "partial_tp"
 PARTIAL_PURPOSES = ("take_profit", "partial_exit")

@@ -37,7 +37,7 @@ from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.notify import notifier_from_settings
 from algotrading.notify.base import Notifier
 from algotrading.settings import Settings, get_settings
-from algotrading.strategies.registry import get_strategy, sleeve_ids
+from algotrading.strategies.registry import default_allocation, get_strategy, sleeve_ids
 
 SNAPSHOT_STEP_MS = 5 * 60_000
 
@@ -148,8 +148,8 @@ def _context(
     account = get_account(conn, account_id)
     if not account.is_active:
         raise AccountInactive(f"trading account {account_id} is not active")
-    config = load_portfolio_config(conn, account_id)
-    stored = load_strategy_configs(conn, account_id)  # a strategy without a row: its defaults
+    config = load_portfolio_config(conn, account_id, default_allocation=default_allocation())
+    stored = load_strategy_configs(conn, account_id, known=sleeve_ids())  # no row: its defaults
     configs = {s: stored.get(s, StrategyConfig(s)) for s in sleeve_ids()}
     strategies = {s: get_strategy(s, c.params) for s, c in configs.items()}
     exchange = rt.exchange

@@ -7,7 +7,7 @@ that run against an account read them here.
 
 from __future__ import annotations
 
-from algotrading.portfolio.breakers import BreakerThresholds
+from algotrading.domain.breaker import BreakerThresholds
 from algotrading.settings import Settings
 
 

@@ -38,6 +38,7 @@ from algotrading.db.strategy_configs import upsert_strategy_config
 from algotrading.db.trades import list_trades
 from algotrading.domain.credentials import ApiCredentials
 from algotrading.domain.jsonsafe import json_safe
+from algotrading.domain.scopes import PORTFOLIO, check_strategy
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.errors import AppError
 from algotrading.exchange.factory import open_bybit
@@ -49,7 +50,6 @@ from algotrading.local.bybit_sim import (
     SimConfig,
 )
 from algotrading.market.datafiles import DataSet
-from algotrading.portfolio.allocation import PORTFOLIO, check_strategy
 from algotrading.settings import Settings
 from algotrading.strategies.registry import sleeve_ids
 
@@ -68,7 +68,9 @@ class ReplayConfig:
     capital: Decimal = Decimal(10_000)
     name: str = "paper-replay"
     strategies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    """{strategy: {"params": {...}, "symbols": [...], "enabled": bool}}; others: defaults."""
+    """{strategy: {"params": {...}, "symbols": [...], "enabled": bool, "allocation_pct": n}};
+    others: defaults. `allocation_pct` overrides the strategy's default share (the merged table
+    must sum to 100 %)."""
 
 
 @dataclass
@@ -190,6 +192,7 @@ def _account(conn: psycopg.Connection, config: ReplayConfig, url: str, settings:
             upsert_strategy_config(
                 conn, account_id, strategy, params=dict(spec.get("params") or {}),
                 symbols=spec.get("symbols"), enabled=bool(spec.get("enabled", True)),
+                allocation_pct=spec.get("allocation_pct"), known=sleeve_ids(),
             )  # fmt: skip
     return account_id
 

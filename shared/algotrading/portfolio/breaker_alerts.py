@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
-from algotrading.portfolio.breaker_state import Transition, TransitionKind
+from algotrading.domain.breaker import Transition, TransitionKind
 
 _ALERT = {
     TransitionKind.TRIGGERED: (AlertKind.BREAKER_TRIGGERED, AlertLevel.CRITICAL),

@@ -22,20 +22,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from algotrading.errors import AppError
-from algotrading.portfolio.allocation import PORTFOLIO
-from algotrading.portfolio.breaker_state import (
+from algotrading.domain.breaker import (
     BreakerState,
     BreakerThresholds,
     Override,
     ScopeEquity,
     Transition,
     TransitionKind,
-    make_transition,
-    resumed,
     suspended_status,
 )
-from algotrading.portfolio.money import ZERO, to_decimal
+from algotrading.domain.money import ZERO, to_decimal
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.errors import AppError
+from algotrading.portfolio.breaker_steps import make_transition, resumed
 
 _MONEY = Decimal("0.00000001")  # the scale of the stored peaks (NUMERIC(24, 8))
 

@@ -4,7 +4,7 @@ States: a strategy is `active` or `paused`; the portfolio is `active` or `halted
 portfolio halts every strategy (`blocking_scope`). Only new entries are blocked: exits, stop
 updates and reduce-only orders of open positions go on, since they only lower the risk.
 
-Two rules, each on its own peak (`breaker_state`, docs/RISK.md):
+Two rules, each on its own peak (`domain.breaker`, docs/RISK.md):
 
 - **Soft rule**, on the breaker's reference (`peak_equity`). Active: the scope's live equity
   (unrealized PnL included) is measured; the reference follows it upwards. Drawdown > trigger
@@ -34,23 +34,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from algotrading.portfolio.allocation import PORTFOLIO
-from algotrading.portfolio.breaker_state import (
+from algotrading.domain.breaker import (
     BreakerState,
     BreakerStatus,
     BreakerThresholds,
-    InvalidThresholds,
     Override,
     ScopeEquity,
     Transition,
     TransitionKind,
-    initial_state,
-    make_transition,
-    pct_text,
-    resumed,
     suspended_status,
 )
-from algotrading.portfolio.money import drawdown_pct
+from algotrading.domain.money import drawdown_pct
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.portfolio.breaker_steps import initial_state, make_transition, pct_text, resumed
 
 
 def evaluate(
@@ -184,7 +180,7 @@ def statuses(states: Mapping[str, BreakerState]) -> dict[str, BreakerStatus]:
 
 
 # The operator's actions, flows and alerts live in their own modules; re-exported so the
-# breaker's public names stay in one place.
+# breaker's public names stay in one place (its value types are `domain.breaker`'s).
 from algotrading.portfolio.breaker_alerts import transition_alert  # noqa: E402
 from algotrading.portfolio.breaker_overrides import (  # noqa: E402
     ExternalFlow,
@@ -195,17 +191,9 @@ from algotrading.portfolio.breaker_overrides import (  # noqa: E402
 )
 
 __all__ = [
-    "BreakerState",
-    "BreakerStatus",
-    "BreakerThresholds",
     "ExternalFlow",
     "InvalidFlow",
-    "InvalidThresholds",
     "MissingOperator",
-    "Override",
-    "ScopeEquity",
-    "Transition",
-    "TransitionKind",
     "apply_flow",
     "apply_override",
     "effective_status",
@@ -214,6 +202,5 @@ __all__ = [
     "resumed",
     "statuses",
     "step",
-    "suspended_status",
     "transition_alert",
 ]

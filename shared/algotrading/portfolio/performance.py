@@ -24,26 +24,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 
 from algotrading.domain.intervals import DAY_MS
+from algotrading.domain.performance import PerformanceRow, Period
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
 from algotrading.portfolio import metrics
 
 _WEEK_MS = 7 * DAY_MS
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
-
-
-class Period(StrEnum):
-    """Matches the CHECK constraint of `strategy_performance.period`."""
-
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
-    ALL = "all"
 
 
 def period_start(ms: int, period: Period | str) -> int:
@@ -114,23 +105,6 @@ class ClosedTrade:
 
     close_ms: int
     pnl: float
-
-
-@dataclass(frozen=True, slots=True)
-class PerformanceRow:
-    """One `strategy_performance` row; ratios as plain floats, drawdown as a fraction."""
-
-    scope: str
-    period: Period
-    as_of_ms: int
-    period_return: float | None
-    sharpe: float | None
-    sortino: float | None
-    calmar: float | None
-    max_drawdown: float | None
-    win_rate: float | None
-    profit_factor: float | None
-    trade_count: int
 
 
 def performance_rows(

@@ -27,9 +27,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from algotrading.portfolio.allocation import PORTFOLIO, AllocationTable, check_strategy
-from algotrading.portfolio.breakers import ScopeEquity
-from algotrading.portfolio.money import ZERO, Number, to_decimal
+from algotrading.domain.allocation import AllocationTable
+from algotrading.domain.breaker import ScopeEquity
+from algotrading.domain.money import ZERO, Number, to_decimal
+from algotrading.domain.scopes import PORTFOLIO, check_strategy
 
 
 @dataclass(frozen=True, slots=True)

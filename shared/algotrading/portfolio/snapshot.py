@@ -19,50 +19,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from algotrading.domain.alerts import AlertEvent
-from algotrading.portfolio.allocation import PORTFOLIO
-from algotrading.portfolio.breakers import (
+from algotrading.domain.breaker import (
     BreakerState,
     BreakerStatus,
     BreakerThresholds,
     ScopeEquity,
     Transition,
-    effective_status,
-    evaluate,
-    statuses,
-    transition_alert,
 )
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.domain.snapshot import SnapshotRow
+from algotrading.portfolio.breakers import effective_status, evaluate, statuses, transition_alert
 from algotrading.portfolio.sleeves import PortfolioLedger
 
 _DRAWDOWN_PLACES = Decimal("0.000001")
 _MAX_DRAWDOWN_PCT = Decimal("9999.999999")  # NUMERIC(10, 6); a sleeve can lose > 100 %
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotRow:
-    """One `portfolio_snapshots` row: the truth and the breaker's view side by side.
-
-    - `real_peak`, `real_drawdown_pct`: the live equity (unrealized PnL included) against the
-      all-time real peak. This is the account's drawdown, whatever the breaker is doing.
-    - `breaker_reference`, `breaker_drawdown_pct`, `breaker_state`: what the soft rule measures
-      (the shadow equity against the frozen reference while suspended, the live equity against
-      the reference re-based at the last resume otherwise) and the effective state (a strategy
-      shows `halted` while the portfolio is halted).
-
-    `realized_pnl` is net of fees (the table has no fee column)."""
-
-    scope: str
-    time_ms: int
-    equity: Decimal
-    shadow_equity: Decimal | None
-    real_peak: Decimal
-    real_drawdown_pct: Decimal
-    breaker_reference: Decimal
-    breaker_drawdown_pct: Decimal
-    realized_pnl: Decimal
-    unrealized_pnl: Decimal
-    funding_pnl: Decimal
-    open_positions: int
-    breaker_state: BreakerStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,27 +5,23 @@ make before an entry; `risk_context` builds its context from the sleeve ledger.
 """
 
 from algotrading.risk.types import (
-    InvalidLimits,
     InvalidProposal,
     OpenPosition,
     PositionSide,
     ReasonCode,
     RiskContext,
     RiskDecision,
-    RiskLimits,
     TradeProposal,
 )
 from algotrading.risk.validate import risk_context, validate
 
 __all__ = [
-    "InvalidLimits",
     "InvalidProposal",
     "OpenPosition",
     "PositionSide",
     "ReasonCode",
     "RiskContext",
     "RiskDecision",
-    "RiskLimits",
     "TradeProposal",
     "risk_context",
     "validate",

@@ -16,15 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from algotrading.portfolio.allocation import PORTFOLIO
-from algotrading.portfolio.money import HUNDRED, ZERO
-from algotrading.risk.types import (
-    OpenPosition,
-    ReasonCode,
-    RiskContext,
-    RiskLimits,
-    TradeProposal,
-)
+from algotrading.domain.limits import RiskLimits
+from algotrading.domain.money import HUNDRED, ZERO
+from algotrading.domain.scopes import PORTFOLIO
+from algotrading.risk.types import OpenPosition, ReasonCode, RiskContext, TradeProposal
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""What the risk rules read and what they decide: limits, a proposed entry, the book, a decision.
+"""What the risk rules read and what they decide: a proposed entry, the book, a decision (the
+account's limits they read are `domain.limits.RiskLimits`, shared with the database layer).
 
 All money is Decimal (it is compared against limits that decide whether real money moves).
 Invalid input is an error (`InvalidLimits`, `InvalidProposal`, `UnknownStrategy`), never a
@@ -13,12 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from algotrading.domain.money import ZERO, coerce_decimals
 from algotrading.errors import AppError
-from algotrading.portfolio.money import HUNDRED, ZERO, Number, to_decimal
-
-
-class InvalidLimits(AppError, ValueError):
-    """An account's risk limits are out of range; the message names the limit."""
 
 
 class InvalidProposal(AppError, ValueError):
@@ -45,51 +42,6 @@ class ReasonCode(StrEnum):
     PORTFOLIO_RISK = "portfolio_risk"
     PORTFOLIO_HALTED = "portfolio_halted"
     STRATEGY_PAUSED = "strategy_paused"
-
-
-def _decimals(obj: object, names: tuple[str, ...], error: type[AppError]) -> None:
-    for name in names:
-        value: Number | None = getattr(obj, name)
-        if value is None:
-            continue
-        try:
-            object.__setattr__(obj, name, to_decimal(value, name))
-        except ValueError as exc:
-            raise error(str(exc)) from None
-
-
-@dataclass(frozen=True, slots=True)
-class RiskLimits:
-    """An account's limits (columns of `trading_accounts`); defaults match the schema's.
-
-    `max_loss_per_trade` None means no absolute cap (the column is nullable). `fee_rate` is the
-    taker rate added to the loss at the stop (entry and exit), Bybit's 0.055 % by default.
-    """
-
-    max_loss_per_trade: Decimal | None = None
-    max_risk_per_trade_pct: Decimal = Decimal(2)
-    max_portfolio_risk_pct: Decimal = Decimal(10)
-    max_leverage: Decimal = Decimal(3)
-    fee_rate: Decimal = Decimal("0.00055")
-
-    def __post_init__(self) -> None:
-        names = ("max_loss_per_trade", "max_risk_per_trade_pct", "max_portfolio_risk_pct")
-        _decimals(self, (*names, "max_leverage", "fee_rate"), InvalidLimits)
-        if self.max_loss_per_trade is not None and self.max_loss_per_trade <= ZERO:
-            raise InvalidLimits(f"max_loss_per_trade must be > 0, got {self.max_loss_per_trade}")
-        for name in ("max_risk_per_trade_pct", "max_portfolio_risk_pct"):
-            value = getattr(self, name)
-            if not ZERO < value <= HUNDRED:
-                raise InvalidLimits(f"{name} must be in (0, 100], got {value}")
-        if self.max_risk_per_trade_pct > self.max_portfolio_risk_pct:
-            raise InvalidLimits(
-                f"max_risk_per_trade_pct ({self.max_risk_per_trade_pct}) must not exceed"
-                f" max_portfolio_risk_pct ({self.max_portfolio_risk_pct})"
-            )
-        if not Decimal(1) <= self.max_leverage <= HUNDRED:
-            raise InvalidLimits(f"max_leverage must be in [1, 100], got {self.max_leverage}")
-        if not ZERO <= self.fee_rate < Decimal("0.01"):
-            raise InvalidLimits(f"fee_rate must be in [0, 0.01), got {self.fee_rate}")
 
 
 def _side(value: str, error: type[AppError]) -> PositionSide:
@@ -124,7 +76,7 @@ class TradeProposal:
         object.__setattr__(self, "side", _side(self.side, InvalidProposal))
         if self.stop_loss is None:
             raise InvalidProposal(f"{self.strategy} {self.symbol}: every entry needs a stop-loss")
-        _decimals(self, ("qty", "entry_price", "stop_loss", "leverage"), InvalidProposal)
+        coerce_decimals(self, ("qty", "entry_price", "stop_loss", "leverage"), InvalidProposal)
         where = f"{self.strategy} {self.symbol}"
         if self.qty <= ZERO or self.entry_price <= ZERO or self.stop_loss <= ZERO:
             raise InvalidProposal(f"{where}: qty, entry price and stop-loss must be positive")
@@ -169,7 +121,7 @@ class OpenPosition:
     def __post_init__(self) -> None:
         object.__setattr__(self, "side", _side(self.side, InvalidProposal))
         names = ("qty", "entry_price", "stop_loss", "leverage", "mark_price")
-        _decimals(self, names, InvalidProposal)
+        coerce_decimals(self, names, InvalidProposal)
         if self.qty < ZERO or self.entry_price <= ZERO or self.leverage < 1:
             raise InvalidProposal(f"open position {self.strategy} {self.symbol} is malformed")
 

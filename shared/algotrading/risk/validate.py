@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
 
-from algotrading.portfolio.allocation import UnknownStrategy
-from algotrading.portfolio.breakers import BreakerState, BreakerStatus
-from algotrading.portfolio.money import ZERO
+from algotrading.domain.breaker import BreakerState, BreakerStatus
+from algotrading.domain.limits import RiskLimits
+from algotrading.domain.money import ZERO
+from algotrading.domain.scopes import UnknownStrategy
 from algotrading.portfolio.sleeves import PortfolioLedger
 from algotrading.risk.rules import (
     Cap,
@@ -30,13 +31,7 @@ from algotrading.risk.rules import (
     check_conflicts,
     check_leverage,
 )
-from algotrading.risk.types import (
-    OpenPosition,
-    RiskContext,
-    RiskDecision,
-    RiskLimits,
-    TradeProposal,
-)
+from algotrading.risk.types import OpenPosition, RiskContext, RiskDecision, TradeProposal
 
 QTY_PLACES = Decimal("1e-12")
 """Reduced quantities are rounded down to the `trades.qty` column's 12 decimals."""

@@ -6,11 +6,11 @@ executor and the backtest both use exactly these, so they cannot disagree. docs/
 has every rule and every interpretation.
 """
 
+from algotrading.domain.positions import ExitReason, PositionSide, PositionState
 from algotrading.strategies.base import (
     MarketHistory,
     PerSymbolStrategy,
     PositionPolicy,
-    PositionSide,
     SignalFrame,
     SignalRow,
     Sizing,
@@ -19,14 +19,7 @@ from algotrading.strategies.base import (
     TrailStart,
 )
 from algotrading.strategies.params import StrategyConfigError, StrategyParams
-from algotrading.strategies.policy import (
-    ExitAction,
-    ExitReason,
-    FillTiming,
-    PositionState,
-    open_position,
-    step,
-)
+from algotrading.strategies.policy import ExitAction, FillTiming, open_position, step
 from algotrading.strategies.registry import STRATEGIES, get_strategy
 
 __all__ = [

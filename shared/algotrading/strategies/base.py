@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from algotrading.domain.intervals import Interval
+from algotrading.domain.positions import PositionSide
 from algotrading.domain.series import Candles, FundingHistory, OpenInterestSeries
 from algotrading.market.funding import check_interval_hours
 from algotrading.market.resample import bucket_origin
@@ -44,16 +45,6 @@ from algotrading.strategies.window import Window, windowed_frames
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
-
-
-class PositionSide(StrEnum):
-    LONG = "long"
-    SHORT = "short"
-
-    @property
-    def sign(self) -> int:
-        """+1 for a long, -1 for a short: profit = sign x (exit - entry) x qty."""
-        return 1 if self is PositionSide.LONG else -1
 
 
 @dataclass(frozen=True, slots=True)

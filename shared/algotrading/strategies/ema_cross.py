@@ -1,11 +1,12 @@
 """Reference strategy `ema_cross`: EMA 9 crossing EMA 21 on closes, long and short, a stop at
 2 x ATR(14) from the entry, no take-profit, out on the opposite cross (which also reverses).
 
-It is not one of the portfolio's strategies (it has no sleeve: `portfolio.allocation` knows only
-the four) and never trades live. It exists to be compared: its rules are simple enough to be
-written in an outside backtesting engine, so the backtest's fills and bookkeeping can be checked
-trade by trade against that engine (tests/integration/test_backtest_parity.py), and it is the
-benchmark's workload. Like the others it is defined once, here, and the backtest runs this code.
+It is not one of the portfolio's strategies (it has no profile, so no sleeve: the registry's
+`sleeve_ids()` leaves it out) and never trades live. It exists to be compared: its rules are
+simple enough to be written in an outside backtesting engine, so the backtest's fills and
+bookkeeping can be checked trade by trade against that engine
+(tests/integration/test_backtest_parity.py), and it is the benchmark's workload. Like the others
+it is defined once, here, and the backtest runs this code.
 
 The entry timeframe is a parameter (`interval`, 15m by default), unlike the four strategies'
 fixed timeframes, so the same rule can be compared on any timeframe the data has.

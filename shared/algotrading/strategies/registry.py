@@ -18,6 +18,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
+from algotrading.domain.allocation import AllocationTable
 from algotrading.strategies.base import Strategy
 from algotrading.strategies.carry import CarryStrategy
 from algotrading.strategies.ema_cross import EmaCrossStrategy
@@ -73,6 +74,12 @@ def order_codes() -> dict[str, str]:
 def default_allocation_pct() -> dict[str, Decimal]:
     """Sleeve strategy id -> its share in the default allocation table, in percent."""
     return {s: Decimal(_REGISTERED[s].default_allocation_pct) for s in sleeve_ids()}
+
+
+def default_allocation() -> AllocationTable:
+    """The default allocation table over every sleeve (30/20/20/30 for the four): what an
+    account without overrides and a backtest without `allocation` trade with."""
+    return AllocationTable.from_mapping(default_allocation_pct(), sleeve_ids())
 
 
 def get_strategy(name: str, overrides: Mapping[str, Any] | None = None) -> Strategy[Any]:

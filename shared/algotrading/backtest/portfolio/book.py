@@ -18,8 +18,8 @@ import numpy as np
 
 from algotrading.backtest.portfolio.pricing import FEE, GROSS, PRICE, QTY, Priced
 from algotrading.backtest.trades import REASONS
-from algotrading.portfolio.allocation import AllocationTable
-from algotrading.portfolio.money import ZERO
+from algotrading.domain.allocation import AllocationTable
+from algotrading.domain.money import ZERO
 from algotrading.portfolio.sleeves import PortfolioLedger, TradePnl, build_ledger
 from algotrading.risk.types import OpenPosition, PositionSide
 

@@ -35,15 +35,17 @@ import numpy as np
 
 from algotrading.backtest.portfolio.blobs import BlobStore
 from algotrading.backtest.portfolio.book import Candidate, Position, Sleeve, book_until, ledger_at
-from algotrading.backtest.portfolio.config import default_allocation
 from algotrading.backtest.portfolio.pricing import price_position
 from algotrading.backtest.portfolio.units import UnitResult
 from algotrading.backtest.progress import DAY_CLOSES, Stage
+from algotrading.domain.allocation import AllocationTable
+from algotrading.domain.breaker import BreakerState, BreakerThresholds
 from algotrading.domain.intervals import Interval
+from algotrading.domain.limits import RiskLimits
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.exchange.types import SymbolInfo
-from algotrading.portfolio.allocation import PORTFOLIO, AllocationTable
-from algotrading.portfolio.breakers import BreakerState, BreakerThresholds, evaluate
-from algotrading.risk import PositionSide, RiskLimits, TradeProposal, risk_context, validate
+from algotrading.portfolio.breakers import evaluate
+from algotrading.risk import PositionSide, TradeProposal, risk_context, validate
 from algotrading.risk.sizing import (
     ZERO,
     dec,
@@ -54,7 +56,7 @@ from algotrading.risk.sizing import (
     to_instrument,
 )
 from algotrading.strategies.base import Sizing
-from algotrading.strategies.registry import get_strategy, sleeve_ids
+from algotrading.strategies.registry import default_allocation, get_strategy, sleeve_ids
 
 GRID_MS = Interval("15m").ms
 

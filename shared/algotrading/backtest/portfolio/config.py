@@ -15,10 +15,10 @@ from algotrading.backtest.config import (
     BacktestInputError,
 )
 from algotrading.bundled import BUNDLED_DATA_DIR
+from algotrading.domain.allocation import AllocationError, AllocationTable
 from algotrading.domain.fills import TAKER_FEE_RATE
-from algotrading.portfolio.allocation import AllocationError, AllocationTable
-from algotrading.portfolio.money import Number
-from algotrading.strategies.registry import default_allocation_pct, sleeve_ids
+from algotrading.domain.money import Number
+from algotrading.strategies.registry import default_allocation, sleeve_ids
 
 DEFAULT_CHUNK = 2
 """Symbols per work unit of a per-symbol strategy (momentum ranks across symbols: one unit)."""
@@ -75,11 +75,6 @@ class PortfolioConfig:
     def allocation_table(self) -> AllocationTable:
         """The default table of the registered sleeves with this run's `allocation` merged in."""
         return default_allocation().with_overrides(self.allocation)
-
-
-def default_allocation() -> AllocationTable:
-    """Every sleeve strategy's default share (30/20/20/30 for the four), from the registry."""
-    return AllocationTable.from_mapping(default_allocation_pct(), sleeve_ids())
 
 
 def check_dirs(dirs: tuple[str, ...], option: str) -> tuple[str, ...]:

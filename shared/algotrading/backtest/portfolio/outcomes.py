@@ -21,8 +21,9 @@ from algotrading.backtest.funding import FundingFlows, funding_flows
 from algotrading.backtest.pnl import UnitResults, unit_results
 from algotrading.backtest.trades import Bars, TradeBuilder, WalkedTrades, leg_done_ms, leg_start_ms
 from algotrading.backtest.walk import is_fixed_level, step_position
+from algotrading.domain.positions import PositionSide
 from algotrading.domain.series import FundingHistory
-from algotrading.strategies.base import PositionPolicy, PositionSide, SignalFrame
+from algotrading.strategies.base import PositionPolicy, SignalFrame
 from algotrading.strategies.policy import open_position
 
 TRADE_COLUMNS = (

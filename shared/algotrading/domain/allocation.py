@@ -1,12 +1,16 @@
 """How the account's capital is split between the strategies (the sleeves).
 
-The default is the design's 30/20/20/30 (trend, scalper, carry, momentum). An account may override
-any strategy's share in `account_strategy_configs.allocation_pct`; a NULL there means "the
-default". Overrides are merged into the default table and the *merged* table must sum to exactly
-100 %: changing one share means changing another, explicitly, so a typo can never leave capital
-unallocated or allocate 110 % of it. A strategy with 0 % has a sleeve of zero and cannot open
-positions. Percentages are Decimals and the sum is checked exactly (33.3333 + 33.3333 + 33.3334
-is fine, 33.33 x 3 is not).
+The default table is the registry's (`strategies.registry.default_allocation`: each strategy
+declares its share; the four's are 30/20/20/30). An account may override any strategy's share in
+`account_strategy_configs.allocation_pct`; a NULL there means "the default". Overrides are merged
+into the default table and the *merged* table must sum to exactly 100 %: changing one share means
+changing another, explicitly, so a typo can never leave capital unallocated or allocate 110 % of
+it. A strategy with 0 % has a sleeve of zero and cannot open positions. Percentages are Decimals
+and the sum is checked exactly (33.3333 + 33.3333 + 33.3334 is fine, 33.33 x 3 is not).
+
+The table is a value type shared by the portfolio (sleeves), the backtest and the database layer
+(an account's stored overrides), so it lives here; which strategies exist is never known here:
+every table is built with the valid ids (`known`), which come from the registry.
 """
 
 from __future__ import annotations
@@ -15,44 +19,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from algotrading.domain.money import HUNDRED, ZERO, Number, to_decimal
+from algotrading.domain.scopes import PORTFOLIO, check_strategy
 from algotrading.errors import AppError
-from algotrading.portfolio.money import HUNDRED, ZERO, Number, to_decimal
-
-STRATEGY_IDS: tuple[str, ...] = ("trend", "scalper", "carry", "momentum")
-"""The four sleeves as the database layer checks them until it is handed the ids from above.
-Every other caller reads `strategies.registry.sleeve_ids()` (the strategies declare themselves
-there; this module sits beside `strategies` and does not import it) and passes `known`
-explicitly; a test keeps this copy equal to the registry."""
-
-PORTFOLIO = "portfolio"
-"""The scope name of the whole account (never a strategy id)."""
-
-DEFAULT_ALLOCATION_PCT: Mapping[str, Decimal] = {  # the database layer's copy, as STRATEGY_IDS
-    "trend": Decimal(30),
-    "scalper": Decimal(20),
-    "carry": Decimal(20),
-    "momentum": Decimal(30),
-}
 
 
 class AllocationError(AppError, ValueError):
     """An allocation table is invalid; the message names the strategy or the bad sum."""
 
 
-class UnknownStrategy(AppError, ValueError):
-    """A strategy id that is not one of the known strategies."""
-
-
 @dataclass(frozen=True, slots=True)
 class AllocationTable:
     """Strategy id -> percent of account equity; validated on construction.
 
-    A known strategy missing from `pcts` has 0 %. `known` is the set of valid ids (the four
-    strategies unless a backtest of custom strategies says otherwise).
+    A known strategy missing from `pcts` has 0 %. `known` is the set of valid ids (the
+    registry's `sleeve_ids()` unless a backtest of custom strategies says otherwise).
     """
 
     pcts: tuple[tuple[str, Decimal], ...]
-    known: tuple[str, ...] = STRATEGY_IDS
+    known: tuple[str, ...]
 
     def __post_init__(self) -> None:
         entries = tuple((strategy, _pct(strategy, pct)) for strategy, pct in self.pcts)
@@ -78,21 +63,14 @@ class AllocationTable:
 
     @classmethod
     def from_pairs(
-        cls, pairs: Iterable[tuple[str, Number]], known: Iterable[str] = STRATEGY_IDS
+        cls, pairs: Iterable[tuple[str, Number]], known: Iterable[str]
     ) -> AllocationTable:
         """From (strategy, percent) pairs; duplicates, unknown ids and bad sums are refused."""
         return cls(tuple(pairs), tuple(known))  # type: ignore[arg-type]
 
     @classmethod
-    def from_mapping(
-        cls, pcts: Mapping[str, Number], known: Iterable[str] = STRATEGY_IDS
-    ) -> AllocationTable:
+    def from_mapping(cls, pcts: Mapping[str, Number], known: Iterable[str]) -> AllocationTable:
         return cls.from_pairs(pcts.items(), known)
-
-    @classmethod
-    def default(cls) -> AllocationTable:
-        """30/20/20/30."""
-        return cls.from_mapping(DEFAULT_ALLOCATION_PCT)
 
     def with_overrides(self, overrides: Mapping[str, Number | None]) -> AllocationTable:
         """This table with some strategies' shares replaced (None keeps the current share).
@@ -139,11 +117,3 @@ def _pct(strategy: str, value: Number) -> Decimal:
 def _show(pct: object) -> str:
     """40.0000 (as NUMERIC(7,4) returns it) shown as 40."""
     return f"{pct.normalize():f}" if isinstance(pct, Decimal) else str(pct)
-
-
-def check_strategy(strategy: str, known: Iterable[str] = STRATEGY_IDS) -> str:
-    """`strategy` if it is known, else `UnknownStrategy` listing the valid ids."""
-    known = tuple(known)
-    if strategy not in known:
-        raise UnknownStrategy(f"unknown strategy {strategy!r}; expected one of {', '.join(known)}")
-    return strategy

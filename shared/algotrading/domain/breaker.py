@@ -12,19 +12,21 @@ Three peaks live side by side in a `BreakerState`, because they answer different
   equity up while active, is frozen while suspended and re-based to the live equity on a resume,
   so that the soft rule measures a fresh loss from where the scope came back.
 
-The state machine over these is `portfolio.breakers`; the operator's actions and external flows
-are `portfolio.breaker_overrides`.
+These are values shared by the portfolio tier, which decides (the state machine is
+`portfolio.breakers`, the operator's actions and external flows `portfolio.breaker_overrides`,
+their shared steps `portfolio.breaker_steps`), and the database layer, which stores them
+(`db.portfolio_state`, `db.snapshots`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from algotrading.domain.money import HUNDRED, ZERO, Number, drawdown_pct, to_decimal
+from algotrading.domain.scopes import PORTFOLIO
 from algotrading.errors import AppError
-from algotrading.portfolio.allocation import PORTFOLIO
-from algotrading.portfolio.money import HUNDRED, ZERO, Number, drawdown_pct, to_decimal
 
 
 class BreakerStatus(StrEnum):
@@ -198,24 +200,6 @@ class BreakerState:
         return self.floor_peak * (HUNDRED - thresholds.floor_pct(self.scope)) / HUNDRED
 
 
-def resumed(state: BreakerState, equity: ScopeEquity, now_ms: int, reason: str) -> BreakerState:
-    """Active again: the shadow track dropped, the breaker's reference re-based to the live
-    equity. The real peak and the floor peak are untouched (an operator's resume of a floored
-    scope re-bases the floor itself, `breaker_overrides.apply_override`)."""
-    return replace(
-        state, status=BreakerStatus.ACTIVE, peak_equity=equity.live, shadow_base=ZERO,
-        shadow_equity=None, override=None, override_by=None, reason=reason, changed_ms=now_ms,
-        warned=False,
-    )  # fmt: skip
-
-
-def initial_state(scope: str, equity: ScopeEquity) -> BreakerState:
-    """A scope seen for the first time: its peaks are at least its starting capital, so a sleeve
-    first evaluated after it already lost money is not credited with a fresh peak."""
-    peak = max(equity.live, equity.base_capital)
-    return BreakerState(scope, peak_equity=peak, real_peak=peak, floor_peak=peak)
-
-
 @dataclass(frozen=True, slots=True)
 class Transition:
     """A state change (or a drawdown warning) to store and to raise as an alert.
@@ -242,28 +226,3 @@ class Transition:
     def real_drawdown_pct(self) -> Decimal:
         live = self.equity if self.live_equity is None else self.live_equity
         return drawdown_pct(max(self.real_peak, live), live)
-
-
-def make_transition(
-    old: BreakerState,
-    new: BreakerState,
-    kind: TransitionKind,
-    reading: tuple[Decimal, Decimal, Decimal],
-    threshold: Decimal | None,
-    now_ms: int,
-    reason: str,
-    *,
-    live: Decimal,
-    by: int | None = None,
-    close_positions: bool = False,
-) -> Transition:
-    """`reading` is (measured equity, the peak it was measured against, drawdown %)."""
-    equity, peak, drawdown = reading
-    return Transition(
-        old.scope, kind, old.status, new.status, equity, peak, drawdown, threshold, now_ms,
-        reason, by, close_positions, new.real_peak, live,
-    )  # fmt: skip
-
-
-def pct_text(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.01'))} %"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from algotrading.errors import AppError
+
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
@@ -42,3 +44,16 @@ def drawdown_pct(peak: Decimal, equity: Decimal) -> Decimal:
     if peak <= ZERO or equity >= peak:
         return ZERO
     return (peak - equity) / peak * HUNDRED
+
+
+def coerce_decimals(obj: object, names: tuple[str, ...], error: type[AppError]) -> None:
+    """Each named field of the frozen dataclass `obj` as a Decimal (None stays None); a value
+    that is not a finite number raises `error` naming the field (validation in __post_init__)."""
+    for name in names:
+        value: Number | None = getattr(obj, name)
+        if value is None:
+            continue
+        try:
+            object.__setattr__(obj, name, to_decimal(value, name))
+        except ValueError as exc:
+            raise error(str(exc)) from None
