@@ -73,7 +73,7 @@ def test_the_fifth_strategy_trades_in_a_paper_replay(
         code = main([
             "paper", "replay", "--data-dir", str(TEST_DATA), "--start", "2025-10-02T00:00:00Z",
             "--end", "2025-10-03T00:00:00Z", "--strategy-config", str(strategies),
-            "--json", str(out_file),
+            "--out", str(out_file),
         ])  # fmt: skip
         err = capsys.readouterr().err
     finally:
