@@ -14,9 +14,10 @@ from algotrading.backtest.equity import attributed, exposure
 from algotrading.backtest.metrics import calmar, curve_metrics, ledger_of
 from algotrading.backtest.sizing import NEVER, UnitBook, size_positions, unit_risk
 from algotrading.domain.intervals import DAY_MS
+from algotrading.domain.positions import PositionSide
 from algotrading.domain.timefmt import parse_time
 from algotrading.portfolio.metrics import calmar_ratio
-from algotrading.risk.types import PositionSide, TradeProposal
+from algotrading.risk.types import TradeProposal
 from algotrading.strategies.base import MarketHistory, PositionPolicy, SignalFrame
 
 

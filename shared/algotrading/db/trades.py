@@ -19,6 +19,7 @@ from typing import Any
 import psycopg
 
 from algotrading.domain.jsonsafe import json_safe
+from algotrading.domain.positions import PositionSide
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
 
 ZERO = Decimal(0)
@@ -36,7 +37,7 @@ class Trade:
     id: int
     strategy: str
     symbol: str
-    side: str
+    side: PositionSide
     status: str
     qty: Decimal
     entry_price: Decimal | None
@@ -55,7 +56,7 @@ class Trade:
 
     @property
     def is_long(self) -> bool:
-        return self.side == "long"
+        return self.side is PositionSide.LONG
 
     @property
     def net_pnl(self) -> Decimal:
@@ -76,7 +77,8 @@ def _dt(ms: int | None) -> datetime | None:
 
 
 def _trade(r: tuple[Any, ...]) -> Trade:
-    return Trade(*(*r[:16], _ms(r[16]), _ms(r[17]), r[18]))  # one tuple: mypy counts it
+    """A row of `_COLUMNS` as a Trade: the side as its enum, the times as epoch ms."""
+    return Trade(*(*r[:3], PositionSide(r[3]), *r[4:16], _ms(r[16]), _ms(r[17]), r[18]))
 
 
 def insert_trade(
@@ -85,7 +87,7 @@ def insert_trade(
     *,
     strategy: str,
     symbol: str,
-    side: str,
+    side: PositionSide,
     status: str,
     qty: Decimal,
     leverage: Decimal,
@@ -103,8 +105,8 @@ def insert_trade(
         " entry_price, stop_loss, take_profit, leverage, fees, is_shadow, opened_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
         (
-            account_id, signal_id, strategy, symbol, side, status, qty, entry_price, stop_loss,
-            take_profit, leverage, fees, is_shadow, _dt(opened_ms),
+            account_id, signal_id, strategy, symbol, side.value, status, qty, entry_price,
+            stop_loss, take_profit, leverage, fees, is_shadow, _dt(opened_ms),
         ),
     ).fetchone()  # fmt: skip
     if row is None:

@@ -25,7 +25,7 @@ from algotrading.domain.breaker import BreakerStatus
 from algotrading.portfolio.breakers import statuses
 from algotrading.portfolio.sleeves import PortfolioLedger, TradePnl, build_ledger
 from algotrading.risk.sizing import ZERO, dec
-from algotrading.risk.types import OpenPosition, PositionSide
+from algotrading.risk.types import OpenPosition
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,7 @@ def build_book(
         if qty > ZERO and t.entry_price is not None:
             positions.append(
                 OpenPosition(
-                    t.strategy, t.symbol, PositionSide(t.side), qty, t.entry_price, t.stop_loss,
+                    t.strategy, t.symbol, t.side, qty, t.entry_price, t.stop_loss,
                     t.leverage or Decimal(1), mark, t.is_shadow,
                 )
             )  # fmt: skip

@@ -53,7 +53,7 @@ def open_paper(
     fee = qty * price * ctx.fee_rate
     with ctx.tx() as conn:
         trade_id = trades_db.insert_trade(
-            conn, ctx.account_id, strategy=strategy.id, symbol=row.symbol, side=side.value,
+            conn, ctx.account_id, strategy=strategy.id, symbol=row.symbol, side=side,
             status="open", qty=qty, leverage=dec(strategy.policy.leverage), stop_loss=sl,
             take_profit=tp, entry_price=price, fees=fee, is_shadow=True,
             opened_ms=ctx.close_ms, signal_id=signal_id,

@@ -46,7 +46,6 @@ from algotrading.execution.order_ids import order_link_id
 from algotrading.execution.paper import open_paper
 from algotrading.execution.protect import protect
 from algotrading.execution.submit import send
-from algotrading.risk import PositionSide as RiskSide
 from algotrading.risk import TradeProposal, risk_context, validate
 from algotrading.risk.sizing import (
     ZERO,
@@ -162,7 +161,7 @@ def _enter(
         reason = f"no_capital: sizing capital {capital}"
         return _log(ctx, base, action=action, decision="rejected", reason=reason, stop=stop)
     weighted = strategy.policy.sizing is Sizing.WEIGHT
-    proposal = TradeProposal(strategy.id, row.symbol, RiskSide(side.value), raw, price, stop,
+    proposal = TradeProposal(strategy.id, row.symbol, side, raw, price, stop,
                              leverage, weighted)  # fmt: skip
     verdict = validate(proposal, risk_context(book.ledger, book.positions, ctx.breakers),
                        ctx.config.limits)  # fmt: skip
@@ -263,7 +262,7 @@ def _intent(
 ) -> OrderRow:
     """Pending trade, order intent and the signal it was sized from (caller's transaction)."""
     trade_id = trades_db.insert_trade(
-        ctx.conn, ctx.account_id, strategy=strategy.id, symbol=row.symbol, side=side.value,
+        ctx.conn, ctx.account_id, strategy=strategy.id, symbol=row.symbol, side=side,
         status="pending", qty=qty, leverage=dec(strategy.policy.leverage), stop_loss=stop,
         entry_price=price, signal_id=signal_id,
     )  # fmt: skip

@@ -7,7 +7,6 @@ make before an entry; `risk_context` builds its context from the sleeve ledger.
 from algotrading.risk.types import (
     InvalidProposal,
     OpenPosition,
-    PositionSide,
     ReasonCode,
     RiskContext,
     RiskDecision,
@@ -18,7 +17,6 @@ from algotrading.risk.validate import risk_context, validate
 __all__ = [
     "InvalidProposal",
     "OpenPosition",
-    "PositionSide",
     "ReasonCode",
     "RiskContext",
     "RiskDecision",

@@ -15,18 +15,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 from algotrading.domain.money import ZERO, coerce_decimals
+from algotrading.domain.positions import PositionSide
 from algotrading.errors import AppError
 
 
 class InvalidProposal(AppError, ValueError):
     """A proposed trade is malformed (negative qty, stop on the wrong side, ...)."""
-
-
-class PositionSide(StrEnum):
-    """Matches the CHECK constraint of `trades.side`."""
-
-    LONG = "long"
-    SHORT = "short"
 
 
 class ReasonCode(StrEnum):

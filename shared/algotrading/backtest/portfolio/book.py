@@ -20,8 +20,9 @@ from algotrading.backtest.portfolio.pricing import FEE, GROSS, PRICE, QTY, Price
 from algotrading.backtest.trades import REASONS
 from algotrading.domain.allocation import AllocationTable
 from algotrading.domain.money import ZERO
+from algotrading.domain.positions import PositionSide
 from algotrading.portfolio.sleeves import PortfolioLedger, TradePnl, build_ledger
-from algotrading.risk.types import OpenPosition, PositionSide
+from algotrading.risk.types import OpenPosition
 
 
 @dataclass

@@ -42,10 +42,11 @@ from algotrading.domain.allocation import AllocationTable
 from algotrading.domain.breaker import BreakerState, BreakerThresholds
 from algotrading.domain.intervals import Interval
 from algotrading.domain.limits import RiskLimits
+from algotrading.domain.positions import PositionSide
 from algotrading.domain.scopes import PORTFOLIO
 from algotrading.exchange.types import SymbolInfo
 from algotrading.portfolio.breakers import evaluate
-from algotrading.risk import PositionSide, TradeProposal, risk_context, validate
+from algotrading.risk import TradeProposal, risk_context, validate
 from algotrading.risk.sizing import (
     ZERO,
     dec,
