@@ -23,9 +23,10 @@ I8 = npt.NDArray[np.int8]
 F64 = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
-LIQUIDATION = "liquidation"
-REASONS: tuple[str, ...] = (*(reason.value for reason in ExitReason), LIQUIDATION)
-"""Exit reasons by code: the stepper's, plus liquidation (the fill model's, checked first)."""
+LIQUIDATION = ExitReason.LIQUIDATION.value
+REASONS: tuple[str, ...] = tuple(reason.value for reason in ExitReason)
+"""Exit reasons by code: the stepper's, then liquidation (the fill model's, checked first);
+the reasons after it (external, portfolio halt) are the executor's and never a leg's."""
 REASON_CODE: dict[str, int] = {name: code for code, name in enumerate(REASONS)}
 MARKET_REASONS = frozenset({REASON_CODE[ExitReason.SIGNAL], REASON_CODE[ExitReason.TIME_STOP]})
 """Exit legs filled by a market order at a bar's open; every other leg is intrabar."""

@@ -17,9 +17,10 @@ import psycopg
 
 from algotrading.domain.jsonsafe import json_safe
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
+from algotrading.domain.trades import OrderPurpose, StrategyId
 
 OPEN_STATUSES = ("created", "new", "partially_filled")
-PURPOSES = ("entry", "exit", "partial_exit", "stop_loss", "take_profit", "rebalance", "external")
+PURPOSES = tuple(purpose.value for purpose in OrderPurpose)
 
 _COLUMNS = (
     "id, trade_id, strategy, symbol, order_link_id, exchange_order_id, purpose, side,"
@@ -32,11 +33,11 @@ _COLUMNS = (
 class OrderRow:
     id: int
     trade_id: int | None
-    strategy: str | None
+    strategy: StrategyId | None
     symbol: str
     order_link_id: str
     exchange_order_id: str | None
-    purpose: str
+    purpose: OrderPurpose
     side: str
     order_type: str
     qty: Decimal
@@ -61,7 +62,8 @@ class OrderRow:
 
 def _row(r: tuple[Any, ...]) -> OrderRow:
     close = None if r[16] is None else datetime_to_ms(r[16])
-    return OrderRow(*(*r[:16], close, r[17], datetime_to_ms(r[18])))  # one tuple: mypy counts it
+    head = (*r[:6], OrderPurpose(r[6]), *r[7:16])
+    return OrderRow(*(*head, close, r[17], datetime_to_ms(r[18])))  # one tuple: mypy counts it
 
 
 def insert_intent(
@@ -70,9 +72,9 @@ def insert_intent(
     *,
     link_id: str,
     trade_id: int | None,
-    strategy: str | None,
+    strategy: StrategyId | None,
     symbol: str,
-    purpose: str,
+    purpose: OrderPurpose,
     side: str,
     qty: Decimal,
     bar_close_ms: int,
@@ -173,10 +175,10 @@ def insert_external(
     account_id: int,
     *,
     trade_id: int | None,
-    strategy: str | None,
+    strategy: StrategyId | None,
     symbol: str,
     exchange_order_id: str,
-    purpose: str,
+    purpose: OrderPurpose,
     side: str,
     qty: Decimal,
     avg_fill_price: Decimal,

@@ -19,12 +19,11 @@ from typing import Any
 import psycopg
 
 from algotrading.domain.jsonsafe import json_safe
-from algotrading.domain.positions import PositionSide
+from algotrading.domain.positions import ExitReason, PositionSide, parse_exit_reason
 from algotrading.domain.timefmt import datetime_to_ms, ms_to_datetime
+from algotrading.domain.trades import StrategyId, TradeStatus
 
 ZERO = Decimal(0)
-ACTIVE = ("pending", "open")
-
 _COLUMNS = (
     "id, strategy, symbol, side, status, qty, entry_price, exit_price, stop_loss, take_profit,"
     " leverage, realized_pnl, fees, funding, exit_reason, is_shadow, opened_at, closed_at,"
@@ -35,10 +34,10 @@ _COLUMNS = (
 @dataclass(frozen=True, slots=True)
 class Trade:
     id: int
-    strategy: str
+    strategy: StrategyId
     symbol: str
     side: PositionSide
-    status: str
+    status: TradeStatus
     qty: Decimal
     entry_price: Decimal | None
     exit_price: Decimal | None
@@ -48,7 +47,7 @@ class Trade:
     realized_pnl: Decimal
     fees: Decimal
     funding: Decimal
-    exit_reason: str | None
+    exit_reason: ExitReason | str | None  # free text on a cancelled trade: parse_exit_reason
     is_shadow: bool
     opened_ms: int | None
     closed_ms: int | None
@@ -77,18 +76,21 @@ def _dt(ms: int | None) -> datetime | None:
 
 
 def _trade(r: tuple[Any, ...]) -> Trade:
-    """A row of `_COLUMNS` as a Trade: the side as its enum, the times as epoch ms."""
-    return Trade(*(*r[:3], PositionSide(r[3]), *r[4:16], _ms(r[16]), _ms(r[17]), r[18]))
+    """A row of `_COLUMNS` as a Trade: the side, status and exit reason as their enums, the
+    times as epoch ms."""
+    reason = None if r[14] is None else parse_exit_reason(r[14])
+    head = (r[0], StrategyId(r[1]), r[2], PositionSide(r[3]), TradeStatus(r[4]), *r[5:14])
+    return Trade(*(*head, reason, r[15], _ms(r[16]), _ms(r[17]), r[18]))
 
 
 def insert_trade(
     conn: psycopg.Connection,
     account_id: int,
     *,
-    strategy: str,
+    strategy: StrategyId,
     symbol: str,
     side: PositionSide,
-    status: str,
+    status: TradeStatus,
     qty: Decimal,
     leverage: Decimal,
     stop_loss: Decimal | None,
@@ -105,7 +107,7 @@ def insert_trade(
         " entry_price, stop_loss, take_profit, leverage, fees, is_shadow, opened_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
         (
-            account_id, signal_id, strategy, symbol, side.value, status, qty, entry_price,
+            account_id, signal_id, strategy, symbol, side.value, status.value, qty, entry_price,
             stop_loss, take_profit, leverage, fees, is_shadow, _dt(opened_ms),
         ),
     ).fetchone()  # fmt: skip
@@ -191,7 +193,7 @@ def close_trade(
     exit_price: Decimal,
     realized_pnl: Decimal,
     fees: Decimal,
-    exit_reason: str,
+    exit_reason: ExitReason | str,
     closed_ms: int,
 ) -> None:
     """The position is flat: the totals replace what was booked along the way."""

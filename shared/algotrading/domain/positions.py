@@ -24,12 +24,29 @@ class PositionSide(StrEnum):
 
 
 class ExitReason(StrEnum):
+    """Why (part of) a position was closed: `trades.exit_reason`, a backtest leg's reason.
+
+    The first six are the exit policy's (`strategies.policy`); the rest are not the policy's
+    choice: the exchange liquidated it, it was closed outside the executor, or a portfolio halt
+    closed everything. Order matters: the backtests code a leg's reason by its position here.
+    """
+
     STOP_LOSS = "stop_loss"
     TRAILING_STOP = "trailing_stop"
     TAKE_PROFIT = "take_profit"
     PARTIAL_TAKE_PROFIT = "partial_take_profit"
     SIGNAL = "signal"
     TIME_STOP = "time_stop"
+    LIQUIDATION = "liquidation"
+    EXTERNAL = "external"
+    PORTFOLIO_HALT = "portfolio_halt"
+
+
+def parse_exit_reason(text: str) -> ExitReason | str:
+    """The member `text` names, else `text` itself: a cancelled trade's `exit_reason` is the
+    free text of why its entry never filled, not one of the reasons a position is left."""
+    member = ExitReason._value2member_map_.get(text)
+    return member if isinstance(member, ExitReason) else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from algotrading.db.portfolio_config import PortfolioConfig
 from algotrading.db.portfolio_state import load_states
 from algotrading.db.strategy_state import StoredPosition, load_positions
 from algotrading.domain.breaker import BreakerStatus
+from algotrading.domain.trades import TradeStatus
 from algotrading.portfolio.breakers import statuses
 from algotrading.portfolio.sleeves import PortfolioLedger, TradePnl, build_ledger
 from algotrading.risk.sizing import ZERO, dec
@@ -49,7 +50,7 @@ def open_quantity(
     stored: StoredPosition | None,
     live_sizes: Mapping[str, Decimal],
 ) -> Decimal:
-    if not trade.is_shadow and trade.status == "open" and trade.symbol in live_sizes:
+    if not trade.is_shadow and trade.status is TradeStatus.OPEN and trade.symbol in live_sizes:
         return live_sizes[trade.symbol]
     fraction = 1.0
     if stored is not None and stored.position is not None and stored.trade_id == trade.id:
@@ -58,7 +59,7 @@ def open_quantity(
 
 
 def unrealized(trade: trades_db.Trade, qty: Decimal, mark: Decimal | None) -> Decimal:
-    if mark is None or trade.entry_price is None or trade.status != "open":
+    if mark is None or trade.entry_price is None or trade.status is not TradeStatus.OPEN:
         return ZERO
     sign = 1 if trade.is_long else -1
     return sign * (mark - trade.entry_price) * qty
@@ -85,7 +86,7 @@ def build_book(
         pnl.append(
             TradePnl(
                 t.strategy, t.realized_pnl, unrealized(t, qty, mark), t.fees, t.funding,
-                t.status == "open", t.is_shadow,
+                t.status is TradeStatus.OPEN, t.is_shadow,
             )
         )  # fmt: skip
         if qty > ZERO and t.entry_price is not None:

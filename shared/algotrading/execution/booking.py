@@ -24,8 +24,9 @@ from algotrading.db.orders import OrderRow, insert_external, list_orders, update
 from algotrading.db.strategy_state import clear_position, save_position
 from algotrading.domain.alerts import AlertEvent, AlertKind, trade_alert
 from algotrading.domain.intervals import HOUR_MS, MINUTE_MS
-from algotrading.domain.positions import PositionSide, PositionState
+from algotrading.domain.positions import ExitReason, PositionSide, PositionState, parse_exit_reason
 from algotrading.domain.timefmt import ms_to_datetime
+from algotrading.domain.trades import OrderPurpose
 from algotrading.exchange.errors import ExchangeRejected
 from algotrading.exchange.types import Execution, Order, OrderStatus, Side, SymbolInfo
 from algotrading.execution.context import Ctx
@@ -35,7 +36,7 @@ from algotrading.strategies.base import SignalRow, Strategy, TakeProfitMode
 from algotrading.strategies.policy import open_position
 
 SINCE_MARGIN_MS = 5 * MINUTE_MS
-STOPPED = ("stop_loss", "trailing_stop", "liquidation")
+STOPPED = (ExitReason.STOP_LOSS, ExitReason.TRAILING_STOP, ExitReason.LIQUIDATION)
 
 
 def exchange_levels(
@@ -228,25 +229,27 @@ def _exit_reason(
     exits: Sequence[Execution],
     trailing: bool,
     mine: Mapping[str, OrderRow],
-) -> str:
-    """Why the position went flat, read from its last exit fill."""
+) -> ExitReason | str:
+    """Why the position went flat, read from its last exit fill (our order's reason is kept
+    as written, so a text that names no reason stays that text)."""
     if not exits:
-        return "external"
+        return ExitReason.EXTERNAL
     last = exits[-1]
     ours = mine.get(last.order_id)
     if ours is not None and ours.reason:
-        return ours.reason
+        return parse_exit_reason(ours.reason)
     if last.exec_type == "BustTrade":
-        return "liquidation"
+        return ExitReason.LIQUIDATION
     gaps = {}
     if trade.stop_loss is not None:
-        gaps["trailing_stop" if trailing else "stop_loss"] = abs(last.price - trade.stop_loss)
+        stop = ExitReason.TRAILING_STOP if trailing else ExitReason.STOP_LOSS
+        gaps[stop] = abs(last.price - trade.stop_loss)
     if trade.take_profit is not None:
-        gaps["take_profit"] = abs(last.price - trade.take_profit)
+        gaps[ExitReason.TAKE_PROFIT] = abs(last.price - trade.take_profit)
     if not gaps:
-        return "external"
+        return ExitReason.EXTERNAL
     nearest = min(gaps, key=lambda k: gaps[k])
-    return nearest if gaps[nearest] <= last.price * Decimal("0.01") else "external"
+    return nearest if gaps[nearest] <= last.price * Decimal("0.01") else ExitReason.EXTERNAL
 
 
 def _totals(
@@ -282,11 +285,18 @@ def _price(value: Decimal) -> Decimal:
     return value.quantize(Decimal("1e-12"))
 
 
+_EXTERNAL_PURPOSE: dict[str, OrderPurpose] = {
+    ExitReason.STOP_LOSS: OrderPurpose.STOP_LOSS,
+    ExitReason.TRAILING_STOP: OrderPurpose.STOP_LOSS,
+    ExitReason.TAKE_PROFIT: OrderPurpose.TAKE_PROFIT,
+}
+"""The purpose an exchange-side close is recorded under, by why it closed (else external)."""
+
+
 def _record_external(
-    ctx: Ctx, trade: trades_db.Trade, fills: Sequence[Execution], reason: str
+    ctx: Ctx, trade: trades_db.Trade, fills: Sequence[Execution], reason: ExitReason | str
 ) -> None:
-    purpose = {"stop_loss": "stop_loss", "trailing_stop": "stop_loss"}.get(reason, "external")
-    purpose = "take_profit" if reason == "take_profit" else purpose
+    purpose = _EXTERNAL_PURPOSE.get(reason, OrderPurpose.EXTERNAL)
     by_order: dict[str, list[Execution]] = {}
     for fill in fills:
         by_order.setdefault(fill.order_id, []).append(fill)

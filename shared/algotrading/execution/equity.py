@@ -23,7 +23,9 @@ from algotrading.db.portfolio_state import load_states, save_states
 from algotrading.db.snapshots import insert_snapshots, load_equity_curves
 from algotrading.domain.breaker import BreakerThresholds
 from algotrading.domain.jsonsafe import json_safe
+from algotrading.domain.positions import ExitReason
 from algotrading.domain.scopes import PORTFOLIO
+from algotrading.domain.trades import TradeStatus
 from algotrading.exchange.errors import ExchangeError
 from algotrading.exchange.types import Position
 from algotrading.execution.book import Book, build_book
@@ -47,7 +49,7 @@ def marks(ctx: Ctx) -> Marks:
     positions = {p.symbol: p for p in ctx.exchange.get_positions()}
     prices = {s: p.mark_price for s, p in positions.items()}
     for trade in trades_db.active_trades(ctx.conn, ctx.account_id):
-        if trade.symbol not in prices and trade.status == "open":
+        if trade.symbol not in prices and trade.status is TradeStatus.OPEN:
             try:
                 prices[trade.symbol] = ctx.exchange.get_ticker(trade.symbol).mark_price
             except ExchangeError:
@@ -75,7 +77,7 @@ def take(ctx: Ctx, thresholds: BreakerThresholds) -> dict[str, Any]:
         refreshed = _performance(ctx, book)
     closed = 0
     if any(t.close_positions for t in result.transitions):
-        closed = close_all_live(ctx, list(book.trades), "portfolio_halt")
+        closed = close_all_live(ctx, list(book.trades), ExitReason.PORTFOLIO_HALT)
     safe: dict[str, Any] = json_safe(
         {
             "rows": [_row(r) for r in result.rows], "inserted": inserted,

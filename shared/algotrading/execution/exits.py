@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from algotrading.db import trades as trades_db
 from algotrading.db.orders import OPEN_STATUSES, get_by_link, insert_intent, update_order
+from algotrading.domain.positions import ExitReason
+from algotrading.domain.trades import OrderPurpose, TradeStatus
 from algotrading.exchange.types import Side
 from algotrading.execution.booking import book_partial, mark_filled, settle
 from algotrading.execution.context import Ctx
@@ -20,7 +22,12 @@ from algotrading.execution.order_ids import order_link_id
 from algotrading.execution.submit import send
 from algotrading.risk.sizing import ZERO
 
-_PURPOSE = {"partial_exit": "partial_exit", "exit": "exit", "halt": "exit"}
+_PURPOSE = {
+    "partial_exit": OrderPurpose.PARTIAL_EXIT,
+    "exit": OrderPurpose.EXIT,
+    "halt": OrderPurpose.EXIT,
+}
+"""Intent (of the link id) -> the order's purpose: a halt's close is an exit."""
 
 
 def exit_side(trade: trades_db.Trade) -> Side:
@@ -33,7 +40,7 @@ def market_exit(
     *,
     qty: Decimal,
     open_qty: Decimal,
-    reason: str,
+    reason: ExitReason,
     intent: str = "exit",
 ) -> bool:
     """Send the exit and book it; True when the position is reduced (or already was)."""
@@ -44,7 +51,7 @@ def market_exit(
     with ctx.tx() as conn:
         row = insert_intent(
             conn, ctx.account_id, link_id=link, trade_id=trade.id, strategy=trade.strategy,
-            symbol=trade.symbol, purpose=_PURPOSE.get(intent, "exit"),
+            symbol=trade.symbol, purpose=_PURPOSE.get(intent, OrderPurpose.EXIT),
             side=exit_side(trade).value, qty=qty, bar_close_ms=ctx.close_ms, reduce_only=True,
             reason=reason,
         )  # fmt: skip
@@ -69,12 +76,12 @@ def market_exit(
     return True
 
 
-def close_all_live(ctx: Ctx, trades: list[trades_db.Trade], reason: str) -> int:
+def close_all_live(ctx: Ctx, trades: list[trades_db.Trade], reason: ExitReason) -> int:
     """Close every open live trade at market (a portfolio halt with close_positions_on_halt);
     returns how many were closed."""
     closed = 0
     for trade in trades:
-        if trade.is_shadow or trade.status != "open":
+        if trade.is_shadow or trade.status is not TradeStatus.OPEN:
             continue
         position = ctx.positions.get(trade.symbol)
         qty = position.size if position is not None else trade.qty

@@ -21,6 +21,7 @@ from algotrading.db.strategy_state import clear_position, save_position
 from algotrading.domain.alerts import AlertKind, trade_alert
 from algotrading.domain.fills import MARKET_SLIPPAGE_BPS, market_fill_price
 from algotrading.domain.positions import PositionSide, PositionState
+from algotrading.domain.trades import TradeStatus
 from algotrading.execution.booking import closed_alert, exchange_levels
 from algotrading.execution.context import Ctx
 from algotrading.risk.sizing import ZERO, dec
@@ -54,7 +55,7 @@ def open_paper(
     with ctx.tx() as conn:
         trade_id = trades_db.insert_trade(
             conn, ctx.account_id, strategy=strategy.id, symbol=row.symbol, side=side,
-            status="open", qty=qty, leverage=dec(strategy.policy.leverage), stop_loss=sl,
+            status=TradeStatus.OPEN, qty=qty, leverage=dec(strategy.policy.leverage), stop_loss=sl,
             take_profit=tp, entry_price=price, fees=fee, is_shadow=True,
             opened_ms=ctx.close_ms, signal_id=signal_id,
         )  # fmt: skip

@@ -30,6 +30,7 @@ from algotrading.db.strategy_state import save_position
 from algotrading.domain.fills import Bar
 from algotrading.domain.positions import ExitReason, PositionState
 from algotrading.domain.series import Candles
+from algotrading.domain.trades import TradeStatus
 from algotrading.execution import resting
 from algotrading.execution.book import Book
 from algotrading.execution.booking import book_partial, exchange_levels
@@ -78,7 +79,7 @@ def manage(
     """Step and act on every open trade of `strategy`; True if anything was closed or sent."""
     changed = False
     for trade in book.trades:
-        if trade.strategy != strategy.id or trade.status != "open":
+        if trade.strategy != strategy.id or trade.status is not TradeStatus.OPEN:
             continue
         stored = book.states.get((trade.strategy, trade.symbol))
         if stored is None or stored.position is None or stored.trade_id != trade.id:
@@ -136,7 +137,7 @@ def _save_and_protect(
         save_position(conn, ctx.account_id, trade.strategy, trade.symbol, trade.id, state)
         trades_db.set_levels(conn, trade.id, sl, tp)
         current = trades_db.get_trade(conn, ctx.account_id, trade.id)
-    if current.status == "open":
+    if current.status is TradeStatus.OPEN:
         protect(ctx, current, ctx.positions.get(trade.symbol), left)
 
 
@@ -190,7 +191,7 @@ def _execute(
     others = [a for a in actions if a.reason is not ExitReason.PARTIAL_TAKE_PROFIT]
     if not others or left <= ZERO:
         return left
-    reason = str(others[-1].reason)
+    reason = others[-1].reason
     if any(a.timing is FillTiming.INTRABAR for a in others):
         ctx.finding(
             "late_exit", trade.symbol,
@@ -236,7 +237,7 @@ def _market_partial(
 ) -> Decimal | None:
     qty = resting.partial_qty(ctx, strategy, state, trade.symbol, open_qty)
     intent = "exit" if qty >= open_qty else "partial_exit"
-    reason = str(ExitReason.PARTIAL_TAKE_PROFIT)
+    reason = ExitReason.PARTIAL_TAKE_PROFIT
     if market_exit(ctx, trade, qty=qty, open_qty=open_qty, reason=reason, intent=intent):
         return qty
     return None

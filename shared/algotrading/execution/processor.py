@@ -36,6 +36,7 @@ from algotrading.db.signals import SignalRecord, set_decision, upsert_signal
 from algotrading.db.strategy_state import clear_position, load_positions, save_pending
 from algotrading.domain.positions import PositionSide
 from algotrading.domain.timefmt import ms_to_iso
+from algotrading.domain.trades import OrderPurpose, TradeStatus
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
 from algotrading.exchange.types import Side
 from algotrading.execution import resting
@@ -218,7 +219,7 @@ def _resume(ctx: Ctx, strategy: Strategy[Any], row: SignalRow, order_row: OrderR
     if order_row.trade_id is None:
         return False
     trade = trades_db.get_trade(ctx.conn, ctx.account_id, order_row.trade_id)
-    if trade.status != "pending" or trade.signal_id is None:
+    if trade.status is not TradeStatus.PENDING or trade.signal_id is None:
         return False
     return _send_entry(ctx, strategy, row, order_row, trade.signal_id)
 
@@ -263,14 +264,14 @@ def _intent(
     """Pending trade, order intent and the signal it was sized from (caller's transaction)."""
     trade_id = trades_db.insert_trade(
         ctx.conn, ctx.account_id, strategy=strategy.id, symbol=row.symbol, side=side,
-        status="pending", qty=qty, leverage=dec(strategy.policy.leverage), stop_loss=stop,
+        status=TradeStatus.PENDING, qty=qty, leverage=dec(strategy.policy.leverage), stop_loss=stop,
         entry_price=price, signal_id=signal_id,
     )  # fmt: skip
     save_pending(ctx.conn, ctx.account_id, strategy.id, row.symbol, trade_id, pending_json(row))
     order_side = Side.BUY if side is PositionSide.LONG else Side.SELL
     return insert_intent(
         ctx.conn, ctx.account_id, link_id=link, trade_id=trade_id, strategy=strategy.id,
-        symbol=row.symbol, purpose="entry", side=order_side.value, qty=qty,
+        symbol=row.symbol, purpose=OrderPurpose.ENTRY, side=order_side.value, qty=qty,
         bar_close_ms=ctx.close_ms, price=price,
     )  # fmt: skip
 

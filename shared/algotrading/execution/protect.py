@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from algotrading.db import trades as trades_db
 from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
+from algotrading.domain.positions import ExitReason
 from algotrading.exchange.errors import ExchangeError, InvalidRequest
 from algotrading.exchange.types import Position
 from algotrading.execution.context import Ctx
@@ -46,7 +47,9 @@ def protect(ctx: Ctx, trade: trades_db.Trade, position: Position | None, open_qt
         return True
     except InvalidRequest as err:
         if _stop_passed(ctx, trade):
-            return market_exit(ctx, trade, qty=open_qty, open_qty=open_qty, reason="stop_loss")
+            return market_exit(
+                ctx, trade, qty=open_qty, open_qty=open_qty, reason=ExitReason.STOP_LOSS
+            )
         _unprotected(ctx, trade, err)
     except ExchangeError as err:
         _unprotected(ctx, trade, err)

@@ -31,7 +31,8 @@ from algotrading.db.orders import OrderRow, open_orders, trade_orders, update_or
 from algotrading.db.strategy_state import clear_position, load_positions
 from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
 from algotrading.domain.intervals import HOUR_MS
-from algotrading.domain.positions import PositionState
+from algotrading.domain.positions import ExitReason, PositionState
+from algotrading.domain.trades import OrderPurpose, TradeStatus
 from algotrading.exchange.errors import ExchangeError
 from algotrading.exchange.types import Order, Position, Side
 from algotrading.execution.booking import (
@@ -47,7 +48,7 @@ from algotrading.execution.protect import protect
 from algotrading.execution.resting import PARTIAL_PURPOSES
 from algotrading.risk.sizing import ZERO, dec
 
-NORMAL_EXITS = ("stop_loss", "trailing_stop", "take_profit")
+NORMAL_EXITS = (ExitReason.STOP_LOSS, ExitReason.TRAILING_STOP, ExitReason.TAKE_PROFIT)
 
 
 def reconcile(ctx: Ctx) -> None:
@@ -57,7 +58,7 @@ def reconcile(ctx: Ctx) -> None:
     ctx.positions = {p.symbol: p for p in ctx.exchange.get_positions()}
     trades = trades_db.active_trades(ctx.conn, ctx.account_id)
     for trade in trades:
-        if not trade.is_shadow and trade.status == "open":
+        if not trade.is_shadow and trade.status is TradeStatus.OPEN:
             _position(ctx, trade, ctx.positions.get(trade.symbol))
     ours = {t.symbol for t in trades if not t.is_shadow}
     for symbol, position in ctx.positions.items():
@@ -76,7 +77,7 @@ def _order(ctx: Ctx, row: OrderRow) -> None:
         if row.bar_close_ms is None or row.bar_close_ms < ctx.close_ms:
             _never_sent(ctx, row)
         return
-    if row.purpose == "entry":
+    if row.purpose is OrderPurpose.ENTRY:
         _entry(ctx, row, order)
     elif order.filled_qty > ZERO and order.avg_fill_price is not None:
         _exit(ctx, row, order)
@@ -88,7 +89,7 @@ def _never_sent(ctx: Ctx, row: OrderRow) -> None:
     reason = "not at the exchange: the intent was never sent"
     with ctx.tx() as conn:
         update_order(conn, row.id, status="rejected", reason=reason)
-        if row.purpose == "entry" and row.trade_id is not None:
+        if row.purpose is OrderPurpose.ENTRY and row.trade_id is not None:
             trades_db.cancel_trade(conn, row.trade_id, reason)
             clear_position(conn, ctx.account_id, row.strategy or "", row.symbol, row.trade_id)
     _report(ctx, "intent_not_sent", row.symbol, f"order {row.order_link_id}: {reason}")
@@ -115,9 +116,9 @@ def _entry(ctx: Ctx, row: OrderRow, order: Order) -> None:
 def _exit(ctx: Ctx, row: OrderRow, order: Order) -> None:
     if row.purpose in PARTIAL_PURPOSES and row.trade_id is not None:
         trade = trades_db.get_trade(ctx.conn, ctx.account_id, row.trade_id)
-        if trade.status == "open":
+        if trade.status is TradeStatus.OPEN:
             book_partial(ctx, trade, row, order)
-            if row.purpose == "partial_exit":
+            if row.purpose is OrderPurpose.PARTIAL_EXIT:
                 message = f"partial exit {row.order_link_id} recorded"
                 _report(ctx, "missed_fill", row.symbol, message)
             else:  # the resting partial take-profit did its job (execution.resting)
@@ -141,7 +142,7 @@ def _position(ctx: Ctx, trade: trades_db.Trade, position: Position | None) -> No
         if closed.exit_reason in NORMAL_EXITS:
             ctx.finding("closed_at_exchange", trade.symbol, message, trade_id=trade.id)
         else:
-            level = AlertLevel.CRITICAL if closed.exit_reason == "liquidation" else None
+            level = AlertLevel.CRITICAL if closed.exit_reason is ExitReason.LIQUIDATION else None
             _report(ctx, "closed_at_exchange", trade.symbol, message, level)
         return
     expected = Side.BUY if trade.is_long else Side.SELL
@@ -194,7 +195,7 @@ def _unattributed(ctx: Ctx, position: Position) -> None:
 def _funding(ctx: Ctx) -> None:
     """At a symbol's settlement times, book what its open live trade paid or received."""
     for trade in trades_db.active_trades(ctx.conn, ctx.account_id):
-        if trade.is_shadow or trade.status != "open":
+        if trade.is_shadow or trade.status is not TradeStatus.OPEN:
             continue
         hours = ctx.info(trade.symbol).funding_interval_hours or 8
         if ctx.close_ms % (hours * HOUR_MS):

@@ -28,7 +28,8 @@ from typing import Any
 
 from algotrading.db import trades as trades_db
 from algotrading.db.orders import OrderRow, insert_intent, set_price, trade_orders, update_order
-from algotrading.domain.positions import PositionState
+from algotrading.domain.positions import ExitReason, PositionState
+from algotrading.domain.trades import OrderPurpose
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
 from algotrading.exchange.types import Order, Side, TriggerDirection
 from algotrading.execution.context import Ctx
@@ -39,7 +40,7 @@ from algotrading.strategies.base import Strategy
 from algotrading.strategies.policy import profit_level
 
 INTENT = "partial_tp"
-PARTIAL_PURPOSES = ("take_profit", "partial_exit")
+PARTIAL_PURPOSES = (OrderPurpose.TAKE_PROFIT, OrderPurpose.PARTIAL_EXIT)
 """Rows that take the partial: the resting order, or a market order when it could not rest."""
 
 
@@ -172,9 +173,9 @@ def _place(
     with ctx.tx() as conn:
         row = insert_intent(
             conn, ctx.account_id, link_id=link, trade_id=trade.id, strategy=trade.strategy,
-            symbol=trade.symbol, purpose="take_profit", side=side.value, qty=qty,
+            symbol=trade.symbol, purpose=OrderPurpose.TAKE_PROFIT, side=side.value, qty=qty,
             bar_close_ms=ctx.close_ms, reduce_only=True, price=level,
-            reason="partial_take_profit",
+            reason=ExitReason.PARTIAL_TAKE_PROFIT,
         )  # fmt: skip
     direction = TriggerDirection.RISE if trade.is_long else TriggerDirection.FALL
     sent = send(ctx, row, None, direction)

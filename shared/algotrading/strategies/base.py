@@ -35,6 +35,7 @@ import numpy.typing as npt
 from algotrading.domain.intervals import Interval
 from algotrading.domain.positions import PositionSide
 from algotrading.domain.series import Candles, FundingHistory, OpenInterestSeries
+from algotrading.domain.trades import StrategyId
 from algotrading.market.funding import check_interval_hours
 from algotrading.market.resample import bucket_origin
 from algotrading.market.universe import UniverseConfig
@@ -294,7 +295,7 @@ class Strategy(ABC, Generic[P]):
     from `PerSymbolStrategy` and implement `symbol_signals` instead).
     """
 
-    id: ClassVar[str]
+    id: ClassVar[StrategyId]
     title: ClassVar[str]
     timeframes: tuple[Interval, ...]
     """Entry timeframe first, then the filters' timeframes. Set on the class; an instance may

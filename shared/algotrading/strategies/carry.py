@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from algotrading.domain.intervals import DAY_MS, HOUR_MS, MINUTE_MS, Interval
+from algotrading.domain.trades import StrategyId
 from algotrading.indicators import atr, get_indicator, rsi
 from algotrading.market.scan import Scan
 from algotrading.market.universe import UniverseConfig
@@ -71,7 +72,7 @@ class CarryParams(StrategyParams):
 
 
 class CarryStrategy(PerSymbolStrategy[CarryParams]):
-    id = "carry"
+    id = StrategyId("carry")
     title = "Funding-rate carry"
     timeframes = (H1,)
     default_symbols = (

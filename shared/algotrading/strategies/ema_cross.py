@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from algotrading.domain.intervals import Interval
+from algotrading.domain.trades import StrategyId
 from algotrading.indicators import atr, ema, get_indicator
 from algotrading.strategies.align import close_times
 from algotrading.strategies.base import (
@@ -54,7 +55,7 @@ class EmaCrossParams(StrategyParams):
 
 
 class EmaCrossStrategy(PerSymbolStrategy[EmaCrossParams]):
-    id = "ema_cross"
+    id = StrategyId("ema_cross")
     title = "EMA cross (reference, not traded)"
     windowed = False  # compared with backtesting.py and vectorbt over whole histories
     timeframes = (Interval.M15,)

@@ -22,6 +22,7 @@ from pydantic import Field
 
 from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles
+from algotrading.domain.trades import StrategyId
 from algotrading.indicators import atr, ema, get_indicator
 from algotrading.market.resample import WEEK_ANCHOR_MS
 from algotrading.market.scan import Scan
@@ -81,7 +82,7 @@ def is_rebalance(close_ms: np.ndarray) -> np.ndarray:
 
 
 class MomentumStrategy(Strategy[MomentumParams]):
-    id = "momentum"
+    id = StrategyId("momentum")
     title = "Cross-sectional momentum rotation"
     timeframes = (D1,)
     default_symbols = (

@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from algotrading.domain.intervals import Interval
+from algotrading.domain.trades import StrategyId
 from algotrading.indicators import (
     atr,
     bb_width,
@@ -95,7 +96,7 @@ class ScalperParams(StrategyParams):
 
 
 class ScalperStrategy(PerSymbolStrategy[ScalperParams]):
-    id = "scalper"
+    id = StrategyId("scalper")
     title = "Mean-reversion scalper"
     timeframes = (M15, H1)
     default_symbols = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "AVAXUSDT", "BNBUSDT")

@@ -14,6 +14,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from algotrading.domain.intervals import Interval
+from algotrading.domain.trades import StrategyId
 from algotrading.indicators import adx, atr, ema, get_indicator, rsi, volume_sma
 from algotrading.strategies.align import align_candles, close_times, closed_count
 from algotrading.strategies.base import (
@@ -71,7 +72,7 @@ class TrendParams(StrategyParams):
 
 
 class TrendStrategy(PerSymbolStrategy[TrendParams]):
-    id = "trend"
+    id = StrategyId("trend")
     title = "Multi-timeframe trend following"
     timeframes = (H4, D1)
     default_symbols = (
