@@ -123,8 +123,13 @@ def test_undecryptable_account_fails_with_an_alert_and_the_other_trades(worker_d
     assert [f["account_id"] for f in answer["failures"]] == [broken]
     assert healthy in [a["account_id"] for a in answer["accounts"]]
     assert answer["status"] == "failed" and answer["orders_placed"] == 2
-    alerts = rows(worker_db_url, "SELECT trading_account_id, kind, level FROM alerts"
-                  " WHERE kind = 'job_failed' AND trading_account_id IN (%s, %s)", broken, healthy)  # fmt: skip
+    alerts = rows(
+        worker_db_url,
+        "SELECT trading_account_id, kind, level FROM alerts"
+        " WHERE kind = 'job_failed' AND trading_account_id IN (%s, %s)",
+        broken,
+        healthy,
+    )
     assert alerts == [(broken, "job_failed", "critical")]
 
 

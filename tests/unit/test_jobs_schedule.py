@@ -71,9 +71,11 @@ def test_lambda_without_database_url_is_a_configuration_error(
     monkeypatch.setattr("algotrading.db.connection.embedded_database_url", never)
     with pytest.raises(config.ConfigurationError, match="DATABASE_URL is not set"):
         config.job_settings()
-    with pytest.raises(config.ConfigurationError, match="DATABASE_URL"):
-        with config.job_connection(get_settings()):
-            pass
+    with (
+        pytest.raises(config.ConfigurationError, match="DATABASE_URL"),
+        config.job_connection(get_settings()),
+    ):
+        pass
 
 
 def test_missing_secrets_key_is_a_configuration_error() -> None:

@@ -33,9 +33,7 @@ from algotrading.strategies.registry import profile_of, sleeve_ids
 JOB = "evaluate"
 
 
-def run(
-    ctx: Ctx, job: str = JOB, keep: Callable[[str], bool] | None = None
-) -> dict[str, object]:
+def run(ctx: Ctx, job: str = JOB, keep: Callable[[str], bool] | None = None) -> dict[str, object]:
     """Everything evaluate does at `ctx.close_ms`; returns the JSON report.
 
     `job` is the ledger's name for this run (a later done run of it supersedes this one);
