@@ -13,11 +13,11 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from algotrading.jobs.config import TRADING_SETTINGS, job_settings
-from algotrading.jobs.events import RefusedJob, ScheduledEvent
+from algotrading.jobs.events import JobName, RefusedJob, ScheduledEvent
 from algotrading.jobs.scheduled import candle_close
 from algotrading.jobs.tracing import tracer_for
 
-JOB = "candle_close"
+JOB: JobName = "candle_close"
 logger = Logger(service=JOB)
 metrics = Metrics(namespace="algotrading", service=JOB)
 tracer = tracer_for(JOB)

@@ -13,11 +13,11 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from algotrading.jobs.config import TRADING_SETTINGS, job_settings
-from algotrading.jobs.events import RefusedJob, ScheduledEvent
+from algotrading.jobs.events import JobName, RefusedJob, ScheduledEvent
 from algotrading.jobs.scheduled import weekly_rebalance
 from algotrading.jobs.tracing import tracer_for
 
-JOB = "weekly_rebalance"
+JOB: JobName = "weekly_rebalance"
 logger = Logger(service=JOB)
 metrics = Metrics(namespace="algotrading", service=JOB)
 tracer = tracer_for(JOB)

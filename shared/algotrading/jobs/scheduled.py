@@ -22,6 +22,7 @@ from algotrading.errors import AppError
 from algotrading.execution import RunResult, Runtime, evaluate, snapshot
 from algotrading.jobs.config import job_connection, job_settings
 from algotrading.jobs.each_account import each_account
+from algotrading.jobs.events import JobName
 from algotrading.jobs.funding_poll import poll_funding
 from algotrading.jobs.grid import DEFAULT_CATCH_UP_MS, check_time, rebalance_due
 from algotrading.jobs.runs import JobResult, run_job
@@ -193,3 +194,12 @@ def _connection(
         return
     with job_connection(settings) as own:
         yield own
+
+
+def run_named(job: JobName, time_ms: int, *, settings: Settings | None = None) -> JobResult:
+    """The job called `job` at `time_ms`: what `algo jobs run` and the local scheduler call."""
+    jobs: dict[JobName, Callable[..., JobResult]] = {
+        "candle_close": candle_close, "equity_snapshot": equity_snapshot,
+        "weekly_rebalance": weekly_rebalance, "funding_poll": funding_poll,
+    }  # fmt: skip
+    return jobs[job](time_ms, settings=settings)
