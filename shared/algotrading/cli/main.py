@@ -13,6 +13,7 @@ from algotrading.cli.data import data
 from algotrading.cli.db import db
 from algotrading.cli.exchange import exchange
 from algotrading.cli.funding import funding
+from algotrading.cli.jobs import jobs
 from algotrading.cli.market import market
 from algotrading.cli.paper import paper
 from algotrading.cli.run import run_group
@@ -43,6 +44,7 @@ cli.add_command(sim)
 backtest.add_command(portfolio)
 cli.add_command(backtest)
 cli.add_command(run_group)
+cli.add_command(jobs)
 cli.add_command(strategies)
 cli.add_command(paper)
 

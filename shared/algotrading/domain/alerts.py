@@ -27,6 +27,7 @@ class AlertKind(StrEnum):
     BREAKER_RELEASED = "breaker_released"
     DRAWDOWN_WARNING = "drawdown_warning"
     RECONCILIATION = "reconciliation"
+    JOB_FAILED = "job_failed"
 
 
 class AlertLevel(StrEnum):
@@ -45,8 +46,10 @@ DEFAULT_LEVEL: Mapping[AlertKind, AlertLevel] = {
     AlertKind.BREAKER_RELEASED: AlertLevel.INFO,
     AlertKind.DRAWDOWN_WARNING: AlertLevel.WARNING,
     AlertKind.RECONCILIATION: AlertLevel.WARNING,
+    AlertKind.JOB_FAILED: AlertLevel.CRITICAL,
 }
-"""A stop-out and a reconciliation finding deserve a look; a breaker trip deserves a human now."""
+"""A stop-out and a reconciliation finding deserve a look; a breaker trip or an account that a
+scheduled job could not run deserves a human now."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,9 +49,15 @@ def run_once(
     close_ms: int,
     work: Callable[[], dict[str, Any]],
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S,
+    lock: str | None = None,
 ) -> LedgerOutcome:
-    """`work()` once per (account, job, close_ms); a result with `incomplete` true is `failed`."""
-    lock_job(conn, account_id, job, lock_timeout_s)
+    """`work()` once per (account, job, close_ms); a result with `incomplete` true is `failed`.
+
+    `lock` names the account's lock when it is not the job's own: jobs that trade the same
+    account (the candle close and the weekly rebalance) share one, so they never interleave.
+    """
+    lock_name = lock or job
+    lock_job(conn, account_id, lock_name, lock_timeout_s)
     try:
         found = get_evaluation(conn, account_id, job, close_ms)
         if found is not None and found.status == "done":
@@ -72,7 +78,7 @@ def run_once(
         return LedgerOutcome(kept, status, replayed=False)
     finally:
         if not conn.closed:
-            unlock_job(conn, account_id, job)
+            unlock_job(conn, account_id, lock_name)
 
 
 def _fail(

@@ -10,6 +10,7 @@ strategy's basket weights are re-spread over the members it can enter (`executio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from algotrading.db.evaluations import latest_done
@@ -33,9 +34,13 @@ from algotrading.strategies.registry import profile_of, sleeve_ids
 JOB = "evaluate"
 
 
-def run(ctx: Ctx) -> dict[str, object]:
-    """Everything evaluate does at `ctx.close_ms`; returns the JSON report."""
-    newer = latest_done(ctx.conn, ctx.account_id, JOB)
+def run(ctx: Ctx, job: str = JOB, keep: Callable[[str], bool] | None = None) -> dict[str, object]:
+    """Everything evaluate does at `ctx.close_ms`; returns the JSON report.
+
+    `job` is the ledger's name for this run (a later done run of it supersedes this one);
+    `keep` narrows the strategies considered (the scheduled jobs split the weekly ones off).
+    """
+    newer = latest_done(ctx.conn, ctx.account_id, job)
     if newer is not None and newer > ctx.close_ms:
         message = f"superseded: {ms_to_iso(newer)} was evaluated already; nothing placed"
         ctx.report.errors.append(message)
@@ -47,7 +52,8 @@ def run(ctx: Ctx) -> dict[str, object]:
         _collect(ctx)
         return ctx.report.as_dict()
     ctx.breakers = breaker_statuses(ctx.conn, ctx.account_id)
-    pairs = [(s, ctx.strategies[s].entry_interval) for s in sleeve_ids()]
+    kept = [s for s in sleeve_ids() if keep is None or keep(s)]
+    pairs = [(s, ctx.strategies[s].entry_interval) for s in kept]
     scheduled = due(pairs, ctx.close_ms)
     ctx.report.strategies = scheduled
     if scheduled:

@@ -82,10 +82,20 @@ def evaluate(
     settings: Settings | None = None,
     conn: psycopg.Connection | None = None,
     runtime: Runtime | None = None,
+    job: str = pipeline.JOB,
+    keep: Callable[[str], bool] | None = None,
 ) -> RunResult:
-    """Reconcile, run every strategy due at `close_ms`, place what they decide; once per close."""
+    """Reconcile, run every strategy due at `close_ms`, place what they decide; once per close.
+
+    The scheduled jobs (`algotrading.jobs`) split the strategies between two owners: `keep`
+    selects the strategies this run considers and `job` names its ledger rows. Whatever the
+    job, an account's trading runs hold one lock, so two owners never trade it at once.
+    """
     check_close(close_ms)
-    return _run(pipeline.JOB, account_id, close_ms, settings, conn, runtime, pipeline.run)
+    return _run(
+        job, account_id, close_ms, settings, conn, runtime,
+        lambda ctx: pipeline.run(ctx, job, keep), lock=pipeline.JOB,
+    )  # fmt: skip
 
 
 def snapshot(
@@ -115,12 +125,15 @@ def _run(
     conn: psycopg.Connection | None,
     runtime: Runtime | None,
     work: Callable[[Ctx], dict[str, Any]],
+    lock: str | None = None,
 ) -> RunResult:
     settings = settings or get_settings()
     runtime = runtime or Runtime()
     with _connection(conn, settings) as db:
         ctx = _context(db, account_id, time_ms, settings, runtime)
-        outcome = run_once(db, account_id, job, time_ms, lambda: work(ctx), runtime.lock_timeout_s)
+        outcome = run_once(
+            db, account_id, job, time_ms, lambda: work(ctx), runtime.lock_timeout_s, lock
+        )
     return RunResult(job, account_id, time_ms, outcome.status, outcome.replayed, outcome.result)
 
 

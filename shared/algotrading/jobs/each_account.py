@@ -1,0 +1,80 @@
+"""One job's work over every active account, each account isolated from the others.
+
+An account whose work raises (keys that cannot be decrypted, an exchange outage, a lock held
+too long) is listed in the summary's `failures`, alerted once per (job, scheduled time) through
+the `alerts` table and the notifier, and its warm runtime is dropped; the other accounts run
+as if nothing happened. Interrupts (`BaseException` that is not an `Exception`) still stop the
+process: only the work of an account is isolated, not the process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from algotrading.db.accounts import TradingAccount, list_active_accounts
+from algotrading.db.alerts import insert_alert, mark_delivered
+from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
+from algotrading.domain.timefmt import ms_to_iso
+from algotrading.execution import Runtime
+from algotrading.jobs.runtimes import RuntimeCache
+from algotrading.logs import get_logger
+from algotrading.notify import notifier_from_settings
+from algotrading.settings import Settings
+
+log = get_logger(__name__)
+
+AccountWork = Callable[[TradingAccount, Runtime], dict[str, Any]]
+
+
+def each_account(
+    conn: psycopg.Connection,
+    job: str,
+    time_ms: int,
+    settings: Settings,
+    cache: RuntimeCache,
+    work: AccountWork,
+) -> dict[str, Any]:
+    """`work(account, runtime)` for every active account, oldest first.
+
+    Returns `{"accounts": [one line per account that ran], "failures": [...], "evaluated": n}`.
+    """
+    done: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    for account in list_active_accounts(conn):
+        try:
+            done.append({"account_id": account.id} | work(account, cache.get(account)))
+        except Exception as exc:  # isolated: recorded, alerted, the next account runs
+            cache.drop(account.id)
+            error = f"{type(exc).__name__}: {exc}"
+            failures.append({"account_id": account.id, "error": error})
+            log.error("%s at %s: account %s failed: %s", job, ms_to_iso(time_ms), account.id, error)
+            alert_failure(conn, settings, job, time_ms, account.id, error)
+    return {"accounts": done, "failures": failures, "evaluated": len(done)}
+
+
+def alert_failure(
+    conn: psycopg.Connection,
+    settings: Settings,
+    job: str,
+    time_ms: int,
+    account_id: int,
+    error: str,
+) -> None:
+    """Store the alert (once per job, time and account), then send it; never raises."""
+    event = AlertEvent(
+        kind=AlertKind.JOB_FAILED, level=AlertLevel.CRITICAL, account_id=account_id,
+        message=f"{job} at {ms_to_iso(time_ms)} failed for account {account_id}: {error}",
+        details={"job": job, "scheduled_time": ms_to_iso(time_ms), "error": error},
+        time_ms=time_ms, dedupe_key=f"{AlertKind.JOB_FAILED}:{job}:{time_ms}",
+    )  # fmt: skip
+    try:
+        with conn.transaction():
+            alert_id = insert_alert(conn, event)
+        if alert_id is not None and notifier_from_settings(settings).send(event):
+            with conn.transaction():
+                mark_delivered(conn, [alert_id])
+    except Exception as exc:  # an alert that cannot be stored must not stop the other accounts
+        log.error("could not record the failure alert of account %s: %s", account_id, exc)

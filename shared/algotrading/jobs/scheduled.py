@@ -1,0 +1,205 @@
+"""The scheduled jobs: one function per schedule, called by the handlers, the CLI and (later)
+the local scheduler alike. Each takes the scheduled time in UTC ms, never the wall clock,
+refuses a time off its grid before writing anything, and runs at most once per scheduled
+time (`jobs.runs`), each account's work at most once too (`execution.ledger`).
+
+Strategies have two owners: `candle_close` evaluates every strategy whose cadence is per bar
+(the executor's schedule decides which timeframes closed), `weekly_rebalance` evaluates the
+weekly ones (cadence read from the strategy registry's profiles) at Monday 00:00 UTC, or late
+within the catch-up window. Both hold the account's one trading lock, so they never interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from algotrading.db.accounts import TradingAccount
+from algotrading.errors import AppError
+from algotrading.execution import RunResult, Runtime, evaluate, snapshot
+from algotrading.jobs.config import job_connection, job_settings
+from algotrading.jobs.each_account import each_account
+from algotrading.jobs.events import JobName
+from algotrading.jobs.funding_poll import poll_funding
+from algotrading.jobs.grid import DEFAULT_CATCH_UP_MS, check_time, rebalance_due
+from algotrading.jobs.runs import JobResult, run_job
+from algotrading.jobs.runtimes import RuntimeCache, warm_cache
+from algotrading.settings import Settings
+from algotrading.strategies.profile import Cadence
+from algotrading.strategies.registry import profile_of, sleeve_ids
+
+EVALUATE_JOB = "evaluate"
+"""The per-account ledger name of the candle close: the same rows `algo run evaluate` writes."""
+REBALANCE_JOB = "weekly_rebalance"
+
+
+class AccountRunFailed(AppError):
+    """The account's run ended `failed` (an outcome unknown at the exchange): retried later."""
+
+
+def is_weekly(strategy_id: str) -> bool:
+    return profile_of(strategy_id).cadence is Cadence.WEEKLY
+
+
+def is_per_bar(strategy_id: str) -> bool:
+    return not is_weekly(strategy_id)
+
+
+def candle_close(
+    close_ms: int,
+    *,
+    settings: Settings | None = None,
+    cache: RuntimeCache | None = None,
+    conn: psycopg.Connection | None = None,
+) -> JobResult:
+    """Evaluate every active account's per-bar strategies at the 15-minute close `close_ms`."""
+    check_time("candle_close", close_ms)
+
+    def one(db: psycopg.Connection, s: Settings, account: TradingAccount, rt: Runtime) -> RunResult:
+        return evaluate(account.id, close_ms, settings=s, conn=db, runtime=rt, keep=is_per_bar)
+
+    return _trading_job("candle_close", close_ms, one, settings, cache, conn)
+
+
+def weekly_rebalance(
+    time_ms: int,
+    *,
+    window_ms: int = DEFAULT_CATCH_UP_MS,
+    settings: Settings | None = None,
+    cache: RuntimeCache | None = None,
+    conn: psycopg.Connection | None = None,
+) -> JobResult:
+    """Rebalance the weekly strategies of every active account for the last Monday 00:00 UTC,
+    if it is less than `window_ms` before `time_ms`; once per account and Monday."""
+    check_time("weekly_rebalance", time_ms)
+    monday = rebalance_due(time_ms, window_ms)
+    weekly = [s for s in sleeve_ids() if is_weekly(s)]
+    if monday is None or not weekly:
+        reason = "no weekly strategy" if not weekly else "outside the catch-up window"
+        return _quiet_job("weekly_rebalance", time_ms, {"rebalance": None, "reason": reason},
+                          settings, conn)  # fmt: skip
+
+    def one(db: psycopg.Connection, s: Settings, account: TradingAccount, rt: Runtime) -> RunResult:
+        return evaluate(
+            account.id, monday, settings=s, conn=db, runtime=rt, job=REBALANCE_JOB, keep=is_weekly
+        )
+
+    return _trading_job("weekly_rebalance", time_ms, one, settings, cache, conn, monday)
+
+
+def equity_snapshot(
+    time_ms: int,
+    *,
+    settings: Settings | None = None,
+    cache: RuntimeCache | None = None,
+    conn: psycopg.Connection | None = None,
+) -> JobResult:
+    """Equity snapshot, breakers and performance of every active account at `time_ms`."""
+    check_time("equity_snapshot", time_ms)
+
+    def one(db: psycopg.Connection, s: Settings, account: TradingAccount, rt: Runtime) -> RunResult:
+        return snapshot(account.id, time_ms, settings=s, conn=db, runtime=rt)
+
+    return _trading_job("equity_snapshot", time_ms, one, settings, cache, conn)
+
+
+def funding_poll(
+    time_ms: int,
+    *,
+    settings: Settings | None = None,
+    cache: RuntimeCache | None = None,
+    conn: psycopg.Connection | None = None,
+) -> JobResult:
+    """Record the settled funding rates of every symbol an active account holds (`funding_poll`)."""
+    check_time("funding_poll", time_ms)
+    settings = settings or job_settings()
+    cache = cache or warm_cache("funding_poll")
+    with _connection(conn, settings) as db:
+        return run_job(
+            db, "funding_poll", time_ms, lambda: poll_funding(db, time_ms, settings, cache)
+        )
+
+
+AccountRun = Callable[[psycopg.Connection, Settings, TradingAccount, Runtime], RunResult]
+
+
+def _trading_job(
+    job: str,
+    time_ms: int,
+    one: AccountRun,
+    settings: Settings | None,
+    cache: RuntimeCache | None,
+    conn: psycopg.Connection | None,
+    run_ms: int | None = None,
+) -> JobResult:
+    settings = settings or job_settings()
+    cache = cache or warm_cache(job)
+    with _connection(conn, settings) as db:
+
+        def work(account: TradingAccount, rt: Runtime) -> dict[str, Any]:
+            return _account_summary(one(db, settings, account, rt))
+
+        def everything() -> dict[str, Any]:
+            summary = each_account(db, job, time_ms, settings, cache, work)
+            extra = {} if run_ms is None else {"rebalance_ms": run_ms}
+            fresh = {
+                "orders_placed": _fresh(summary, "orders"),
+                "signals": _fresh(summary, "signals"),
+            }
+            return summary | extra | fresh
+
+        return run_job(db, job, time_ms, everything)
+
+
+def _account_summary(result: RunResult) -> dict[str, Any]:
+    """One account's line of the job summary; a `failed` run is raised to be recorded."""
+    report = result.report
+    if result.status == "failed":
+        raise AccountRunFailed(f"{result.job} ended failed: {report.get('errors') or report}")
+    return {
+        "status": result.status, "replayed": result.replayed,
+        "strategies": report.get("strategies", []),
+        "orders": len(report.get("orders", [])), "signals": len(report.get("signals", [])),
+    }  # fmt: skip
+
+
+def _fresh(summary: dict[str, Any], key: str) -> int:
+    """A count over the accounts this delivery ran (an account replayed was counted before)."""
+    return sum(a.get(key, 0) for a in summary["accounts"] if not a.get("replayed"))
+
+
+def _quiet_job(
+    job: str,
+    time_ms: int,
+    summary: dict[str, Any],
+    settings: Settings | None,
+    conn: psycopg.Connection | None,
+) -> JobResult:
+    settings = settings or job_settings()
+    with _connection(conn, settings) as db:
+        return run_job(db, job, time_ms, lambda: summary | {"accounts": [], "failures": []})
+
+
+@contextmanager
+def _connection(
+    conn: psycopg.Connection | None, settings: Settings
+) -> Iterator[psycopg.Connection]:
+    if conn is not None:
+        if not conn.autocommit:
+            raise ValueError("the scheduled jobs need an autocommit connection")
+        yield conn
+        return
+    with job_connection(settings) as own:
+        yield own
+
+
+def run_named(job: JobName, time_ms: int, *, settings: Settings | None = None) -> JobResult:
+    """The job called `job` at `time_ms`: what `algo jobs run` and the local scheduler call."""
+    jobs: dict[JobName, Callable[..., JobResult]] = {
+        "candle_close": candle_close, "equity_snapshot": equity_snapshot,
+        "weekly_rebalance": weekly_rebalance, "funding_poll": funding_poll,
+    }  # fmt: skip
+    return jobs[job](time_ms, settings=settings)
