@@ -78,11 +78,3 @@ def metrics(
 
 def chart(title: str, content: dict[str, Any], note: str | None = None) -> Section:
     return Section(title, SectionKind.CHART, content, note=note)
-
-
-def note(title: str, text: str) -> Section:
-    return Section(title, SectionKind.NOTE, {"text": text})
-
-
-def empty(title: str, kind: SectionKind, why: str, note: str | None = None) -> Section:
-    return Section(title, kind, empty=why, note=note)

@@ -12,6 +12,7 @@ from algotrading.backtest.portfolio.result import PortfolioResult
 from algotrading.backtest.reporting.common import TRADE_COLUMNS, trade_cells
 from algotrading.backtest.reporting.model import Section, table
 from algotrading.backtest.reporting.series import drawdown_percent, real_months
+from algotrading.domain.breaker import BreakerThresholds
 from algotrading.domain.scopes import PORTFOLIO
 from algotrading.domain.timefmt import ms_to_iso
 
@@ -64,15 +65,20 @@ def transitions_section(result: PortfolioResult) -> Section:
 
 
 def _calm_breakers(result: PortfolioResult) -> str:
-    """Why no breaker fired: each scope's deepest drawdown against its level."""
+    """Why no breaker fired: each scope's deepest drawdown against the warning levels (half-way
+    between resume and trigger, `portfolio.breakers`)."""
+    th = BreakerThresholds()
+    sleeve, portfolio = (
+        (th.resume_pct + trigger) / 2 for trigger in (th.sleeve_pause_pct, th.portfolio_halt_pct)
+    )
     depth = {
-        name: -float(drawdown_percent(c).min())
+        name: abs(float(drawdown_percent(c).min()))
         for name, c in {PORTFOLIO: result.equity, **result.sleeves}.items()
     }
     text = ", ".join(f"{name} {d:.2f} %" for name, d in depth.items())
     return (
-        "No breaker fired: no scope's drawdown reached its warning level (sleeve 12.5 %, "
-        f"portfolio 17.5 %). Deepest drawdowns from the running peak: {text}."
+        f"No breaker fired: no scope's drawdown reached its warning level (sleeve {sleeve:g} %, "
+        f"portfolio {portfolio:g} %). Deepest drawdowns from the running peak: {text}."
     )
 
 
