@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,18 @@ def test_a_section_has_content_or_a_reason_never_both_or_neither() -> None:
 def test_absolute_paths_are_shown_by_their_last_part() -> None:
     assert short_path("/home/someone/data/bundled") == "bundled"
     assert short_path("relative/dir") == "relative/dir" and short_path("15m") == "15m"
+
+
+@pytest.mark.slow
+def test_empty_breaker_and_episode_sections_say_why(short_run: PortfolioResult) -> None:
+    """Warning levels half-way between resume (10 %) and trigger: sleeve 12.5 %, portfolio
+    17.5 %; the portfolio's deepest drawdown recomputed here from its curve."""
+    calm = portfolio_report(replace(short_run, transitions=[], correlated_drawdowns=[]))
+    breakers = _section(calm, "Breaker transitions")
+    peak = np.maximum.accumulate(short_run.equity)
+    deepest = 100 * float(np.max(1 - short_run.equity / peak))
+    assert breakers.content is None and breakers.empty is not None
+    assert "warning level (sleeve 12.5 %, portfolio 17.5 %)" in breakers.empty
+    assert f"portfolio {deepest:.2f} %" in breakers.empty
+    episodes = _section(calm, "Correlated drawdowns (two or more sleeves under water at once)")
+    assert episodes.empty == "No two sleeves were under water at the same time."
