@@ -21,6 +21,7 @@ from algotrading.backtest import (
     run_backtest,
 )
 from algotrading.backtest.report import write_report
+from algotrading.backtest.reporting import strategy_report
 from algotrading.backtest.result import RESULT_KEYS, SCHEMA, TRADE_KEYS, BacktestResult
 from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles, FundingHistory
@@ -89,6 +90,20 @@ def test_report_is_one_self_contained_offline_file(
     for text in ("Monthly returns", "Drawdown", "BTCUSDT: price and trades", "sharpe",
                  "max_drawdown", "fees_paid"):  # fmt: skip
         assert text in page
+
+
+def test_the_monthly_heatmap_has_no_phantom_month_and_a_symmetric_scale(
+    bundled_run: BacktestResult,
+) -> None:
+    """The default span ends at 2026-04-01 00:00: April holds that one point and no trading, so
+    the result's metrics list it (a return of 0) and the heatmap leaves it out."""
+    assert bundled_run.metrics["monthly_returns"][-1] == {"month": "2026-04", "return": 0.0}
+    heatmap = next(s for s in strategy_report(bundled_run).sections if s.title == "Monthly returns")
+    assert heatmap.content is not None and heatmap.content["y"] == ["2025", "2026"]
+    april, march = heatmap.content["z"][1][3], heatmap.content["z"][1][2]
+    assert april is None and march is not None
+    shown = [abs(v) for row in heatmap.content["z"] for v in row if v is not None]
+    assert heatmap.content["zmax"] == -heatmap.content["zmin"] == max(shown)
 
 
 def test_the_default_span_starts_where_every_symbol_is_settled(
