@@ -76,7 +76,7 @@ class Balance:
 
 
 @dataclass(frozen=True, slots=True)
-class Position:
+class ExchangePosition:
     """An open position (one-way mode: one per symbol); `margin` is the position's own margin."""
 
     symbol: str

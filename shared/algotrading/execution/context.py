@@ -26,7 +26,7 @@ from algotrading.domain.breaker import BreakerStatus
 from algotrading.domain.intervals import Interval
 from algotrading.domain.jsonsafe import json_safe
 from algotrading.exchange.port import ExchangeService
-from algotrading.exchange.types import Position, SymbolInfo
+from algotrading.exchange.types import ExchangePosition, SymbolInfo
 from algotrading.execution.inputs import MarketData
 from algotrading.logs import get_logger
 from algotrading.notify.base import Notifier
@@ -82,7 +82,7 @@ class Ctx:
     configs: dict[str, StrategyConfig]
     strategies: dict[str, Strategy[Any]]
     breakers: dict[str, BreakerStatus] = field(default_factory=dict)
-    positions: dict[str, Position] = field(default_factory=dict)
+    positions: dict[str, ExchangePosition] = field(default_factory=dict)
     fill_delays_s: tuple[float, ...] = DEFAULT_FILL_DELAYS_S
     sleep: Callable[[float], None] | None = None
     report: Report = field(default_factory=Report)

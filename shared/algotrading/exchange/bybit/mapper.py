@@ -22,6 +22,7 @@ from algotrading.exchange.types import (
     ZERO,
     AccountInfo,
     Balance,
+    ExchangePosition,
     Execution,
     FundingRate,
     FundingSettlement,
@@ -29,7 +30,6 @@ from algotrading.exchange.types import (
     Order,
     OrderStatus,
     OrderType,
-    Position,
     Side,
     SymbolInfo,
     Ticker,
@@ -230,12 +230,12 @@ def parse_account_info(raw: Raw, account_type: str | None = None) -> AccountInfo
     )
 
 
-def parse_position(raw: Raw) -> Position | None:
+def parse_position(raw: Raw) -> ExchangePosition | None:
     """None for a flat row (Bybit lists symbols with size 0 and side "")."""
     size = dec(raw.get("size"))
     if size == 0 or not raw.get("side"):
         return None
-    return Position(
+    return ExchangePosition(
         symbol=str(raw["symbol"]),
         side=side(raw["side"]),
         size=size,
