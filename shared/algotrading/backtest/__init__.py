@@ -6,17 +6,17 @@ the metrics.
 """
 
 from algotrading.backtest.config import BacktestConfig, BacktestInputError, Sizing, SizingMode
-from algotrading.backtest.data import ExchangeMarketData, FileMarketData, MarketData
+from algotrading.backtest.data import BacktestMarketData, ExchangeMarketData, FileMarketData
 from algotrading.backtest.engine import progress_steps, run_backtest, simulate
 from algotrading.backtest.result import BacktestResult
 
 __all__ = [
     "BacktestConfig",
     "BacktestInputError",
+    "BacktestMarketData",
     "BacktestResult",
     "ExchangeMarketData",
     "FileMarketData",
-    "MarketData",
     "Sizing",
     "SizingMode",
     "progress_steps",

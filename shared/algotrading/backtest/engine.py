@@ -30,7 +30,7 @@ from algotrading.backtest.config import (
     SizingMode,
     default_sizing,
 )
-from algotrading.backtest.data import MarketData, cut_history, history_needed_ms
+from algotrading.backtest.data import BacktestMarketData, cut_history, history_needed_ms
 from algotrading.backtest.equity import attributed, combine, contribution, exposure
 from algotrading.backtest.funding import FundingFlows, funding_flows, select_flows
 from algotrading.backtest.idle import (
@@ -75,7 +75,7 @@ class Walked:
 
 
 def run_backtest(
-    config: BacktestConfig, market: MarketData, progress: Progress | None = None
+    config: BacktestConfig, market: BacktestMarketData, progress: Progress | None = None
 ) -> BacktestResult:
     """Load the data, then `simulate`. A symbol whose data lacks what the strategy reads is
     idle (`idle.py`) and the others go on; a symbol asked for by name that the data does not

@@ -27,7 +27,7 @@ from algotrading.domain.intervals import Interval
 from algotrading.domain.jsonsafe import json_safe
 from algotrading.exchange.port import ExchangeService
 from algotrading.exchange.types import ExchangePosition, SymbolInfo
-from algotrading.execution.inputs import MarketData
+from algotrading.execution.inputs import CloseMarketData
 from algotrading.logs import get_logger
 from algotrading.notify.base import Notifier
 from algotrading.strategies.base import Strategy
@@ -74,7 +74,7 @@ class Report:
 class Ctx:
     conn: psycopg.Connection
     exchange: ExchangeService
-    market: MarketData
+    market: CloseMarketData
     notifier: Notifier
     account_id: int
     close_ms: int
