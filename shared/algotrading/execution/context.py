@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from algotrading.db.alerts import insert_alert, mark_delivered
-from algotrading.db.portfolio_config import PortfolioConfig
+from algotrading.db.portfolio_config import AccountPortfolioConfig
 from algotrading.db.signals import SignalRecord, upsert_signals
 from algotrading.db.strategy_configs import StrategyConfig
 from algotrading.domain.alerts import AlertEvent
@@ -78,7 +78,7 @@ class Ctx:
     notifier: Notifier
     account_id: int
     close_ms: int
-    config: PortfolioConfig
+    config: AccountPortfolioConfig
     configs: dict[str, StrategyConfig]
     strategies: dict[str, Strategy[Any]]
     breakers: dict[str, BreakerStatus] = field(default_factory=dict)
