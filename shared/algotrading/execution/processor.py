@@ -56,7 +56,7 @@ from algotrading.risk.sizing import (
     stop_level,
     to_instrument,
 )
-from algotrading.strategies.base import SignalFrame, SignalRow, Sizing, Strategy
+from algotrading.strategies.base import PolicySizing, SignalFrame, SignalRow, Strategy
 
 
 def decide(
@@ -161,7 +161,7 @@ def _enter(
     if raw <= ZERO:
         reason = f"no_capital: sizing capital {capital}"
         return _log(ctx, base, action=action, decision="rejected", reason=reason, stop=stop)
-    weighted = strategy.policy.sizing is Sizing.WEIGHT
+    weighted = strategy.policy.sizing is PolicySizing.WEIGHT
     proposal = TradeProposal(strategy.id, row.symbol, side, raw, price, stop,
                              leverage, weighted)  # fmt: skip
     verdict = validate(proposal, risk_context(book.ledger, book.positions, ctx.breakers),

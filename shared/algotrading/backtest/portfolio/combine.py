@@ -62,7 +62,7 @@ from algotrading.risk.sizing import (
     stop_level,
     to_instrument,
 )
-from algotrading.strategies.base import Sizing
+from algotrading.strategies.base import PolicySizing
 from algotrading.strategies.registry import default_allocation, get_strategy, sleeve_ids
 
 GRID_MS = Interval("15m").ms
@@ -236,7 +236,7 @@ def _quantity(
     side = int(c.row[2])
     ledger = ledger_at(state.capital, state.allocation, state.sleeves, state.open, now)
     policy = get_strategy(c.strategy, params.get(c.strategy)).policy
-    weighted = policy.sizing is Sizing.WEIGHT
+    weighted = policy.sizing is PolicySizing.WEIGHT
     weight = _weight(state, c, now, group) if weighted else None
     raw = entry_quantity(policy, ledger.sizing_capital(c.strategy), price, stop, weight,
                          state.fee_rate, state.limits.max_risk_per_trade_pct)  # fmt: skip
