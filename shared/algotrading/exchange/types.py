@@ -20,13 +20,13 @@ ORDER_LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 ZERO = Decimal(0)
 
 
-class Side(StrEnum):
+class OrderSide(StrEnum):
     BUY = "buy"
     SELL = "sell"
 
     @property
-    def opposite(self) -> Side:
-        return Side.SELL if self is Side.BUY else Side.BUY
+    def opposite(self) -> OrderSide:
+        return OrderSide.SELL if self is OrderSide.BUY else OrderSide.BUY
 
 
 class OrderType(StrEnum):
@@ -80,7 +80,7 @@ class ExchangePosition:
     """An open position (one-way mode: one per symbol); `margin` is the position's own margin."""
 
     symbol: str
-    side: Side
+    side: OrderSide
     size: Decimal
     entry_price: Decimal
     mark_price: Decimal
@@ -115,7 +115,7 @@ class OrderRequest:
     """
 
     symbol: str
-    side: Side
+    side: OrderSide
     qty: Decimal
     order_link_id: str
     order_type: OrderType = OrderType.MARKET
@@ -159,7 +159,7 @@ class Order:
     order_id: str
     order_link_id: str
     symbol: str
-    side: Side
+    side: OrderSide
     order_type: OrderType
     status: OrderStatus
     qty: Decimal
@@ -184,7 +184,7 @@ class Execution:
     order_id: str
     order_link_id: str
     symbol: str
-    side: Side
+    side: OrderSide
     price: Decimal
     qty: Decimal
     value: Decimal
@@ -238,7 +238,7 @@ class FundingSettlement:
     symbol: str
     time_ms: int
     rate: Decimal
-    side: Side | None
+    side: OrderSide | None
     position_size: Decimal
     price: Decimal
     amount: Decimal
@@ -297,11 +297,11 @@ class SymbolInfo:
         """Round down to the step: rounding up would trade more than the caller sized."""
         return _to_step(qty, self.qty_step, ROUND_FLOOR)
 
-    def round_price(self, price: Decimal, side: Side | None = None) -> Decimal:
+    def round_price(self, price: Decimal, side: OrderSide | None = None) -> Decimal:
         """To the tick, never worse for the caller: buys round down, sells up, else nearest."""
-        if side is Side.BUY:
+        if side is OrderSide.BUY:
             mode = ROUND_FLOOR
-        elif side is Side.SELL:
+        elif side is OrderSide.SELL:
             mode = ROUND_CEILING
         else:
             mode = ROUND_HALF_EVEN

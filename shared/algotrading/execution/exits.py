@@ -15,7 +15,7 @@ from algotrading.db import trades as trades_db
 from algotrading.db.orders import OPEN_STATUSES, get_by_link, insert_intent, update_order
 from algotrading.domain.positions import ExitReason
 from algotrading.domain.trades import OrderPurpose, TradeStatus
-from algotrading.exchange.types import Side
+from algotrading.exchange.types import OrderSide
 from algotrading.execution.booking import book_partial, mark_filled, settle
 from algotrading.execution.context import Ctx
 from algotrading.execution.order_ids import order_link_id
@@ -30,8 +30,8 @@ _PURPOSE = {
 """Intent (of the link id) -> the order's purpose: a halt's close is an exit."""
 
 
-def exit_side(trade: trades_db.Trade) -> Side:
-    return Side.SELL if trade.is_long else Side.BUY
+def exit_side(trade: trades_db.Trade) -> OrderSide:
+    return OrderSide.SELL if trade.is_long else OrderSide.BUY
 
 
 def market_exit(

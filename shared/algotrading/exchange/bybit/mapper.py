@@ -28,9 +28,9 @@ from algotrading.exchange.types import (
     FundingSettlement,
     OpenInterest,
     Order,
+    OrderSide,
     OrderStatus,
     OrderType,
-    Side,
     SymbolInfo,
     Ticker,
     TimeInForce,
@@ -88,7 +88,7 @@ _TIF = {
     "FOK": TimeInForce.FOK,
     "PostOnly": TimeInForce.POST_ONLY,
 }
-_SIDE = {"Buy": Side.BUY, "Sell": Side.SELL}
+_SIDE = {"Buy": OrderSide.BUY, "Sell": OrderSide.SELL}
 _NO_REJECT = {"", "EC_NoError"}
 
 
@@ -132,7 +132,7 @@ def first(raw: Raw, *names: str) -> Any:
     return None
 
 
-def side(value: Any) -> Side:
+def side(value: Any) -> OrderSide:
     try:
         return _SIDE[value]
     except KeyError:
