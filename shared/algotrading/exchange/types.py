@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
+from algotrading.domain.positions import PositionSide
+
 ORDER_LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 """Bybit's rule for client order ids: at most 36 letters, digits, dashes and underscores."""
 
@@ -27,6 +29,25 @@ class OrderSide(StrEnum):
     @property
     def opposite(self) -> OrderSide:
         return OrderSide.SELL if self is OrderSide.BUY else OrderSide.BUY
+
+
+def order_side_to_open(side: PositionSide) -> OrderSide:
+    """The order side that opens (or adds to) a position: a buy for a long, a sell for a short.
+
+    The exchange also reports a position's side as this order side. The one place a position
+    side becomes an order side, so entries, exits, stops and reconciliation cannot disagree.
+    """
+    return OrderSide.BUY if side is PositionSide.LONG else OrderSide.SELL
+
+
+def order_side_to_close(side: PositionSide) -> OrderSide:
+    """The order side that reduces or closes a position: the opposite of the one that opened it."""
+    return order_side_to_open(side).opposite
+
+
+def position_side_opened_by(side: OrderSide) -> PositionSide:
+    """The position an entry order of this side opens (the inverse of `order_side_to_open`)."""
+    return PositionSide.LONG if side is OrderSide.BUY else PositionSide.SHORT
 
 
 class OrderType(StrEnum):

@@ -38,7 +38,7 @@ from algotrading.domain.positions import PositionSide
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.domain.trades import OrderPurpose, TradeStatus
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
-from algotrading.exchange.types import OrderSide
+from algotrading.exchange.types import order_side_to_open
 from algotrading.execution import resting
 from algotrading.execution.book import Book
 from algotrading.execution.booking import book_entry, pending_json
@@ -268,7 +268,7 @@ def _intent(
         entry_price=price, signal_id=signal_id,
     )  # fmt: skip
     save_pending(ctx.conn, ctx.account_id, strategy.id, row.symbol, trade_id, pending_json(row))
-    order_side = OrderSide.BUY if side is PositionSide.LONG else OrderSide.SELL
+    order_side = order_side_to_open(side)
     return insert_intent(
         ctx.conn, ctx.account_id, link_id=link, trade_id=trade_id, strategy=strategy.id,
         symbol=row.symbol, purpose=OrderPurpose.ENTRY, side=order_side.value, qty=qty,

@@ -34,7 +34,7 @@ from algotrading.domain.intervals import HOUR_MS
 from algotrading.domain.positions import ExitReason, PositionState
 from algotrading.domain.trades import OrderPurpose, TradeStatus
 from algotrading.exchange.errors import ExchangeError
-from algotrading.exchange.types import ExchangePosition, Order, OrderSide
+from algotrading.exchange.types import ExchangePosition, Order, order_side_to_open
 from algotrading.execution.booking import (
     SINCE_MARGIN_MS,
     book_entry,
@@ -145,7 +145,7 @@ def _position(ctx: Ctx, trade: trades_db.Trade, position: ExchangePosition | Non
             level = AlertLevel.CRITICAL if closed.exit_reason is ExitReason.LIQUIDATION else None
             _report(ctx, "closed_at_exchange", trade.symbol, message, level)
         return
-    expected = OrderSide.BUY if trade.is_long else OrderSide.SELL
+    expected = order_side_to_open(trade.side)
     if position.side is not expected:
         message = (
             f"{trade.strategy} {trade.symbol}: exchange holds {position.side},"
