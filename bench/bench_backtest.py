@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from algotrading.backtest import BacktestConfig, Sizing, SizingMode, simulate
+from algotrading.backtest import BacktestConfig, BacktestSizing, SizingMode, simulate
 from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles
 from algotrading.market.datafiles import DataSet
@@ -78,7 +78,7 @@ def main() -> int:
     strategy = get_strategy("ema_cross")
     histories = {"BTCUSDT": MarketHistory("BTCUSDT", {Interval.M15: candles})}
     config = BacktestConfig("ema_cross", capital=1e6, fee_rate=FEE, slippage_bps=0.0,
-                            sizing=Sizing(SizingMode.UNITS, units=1.0))  # fmt: skip
+                            sizing=BacktestSizing(SizingMode.UNITS, units=1.0))  # fmt: skip
     ours = simulate(strategy, histories, config)
     first_bar = int(np.searchsorted(candles.start_ms, ours.start_ms)) - 1
     signals = cross_signals(candles)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from algotrading.backtest.portfolio import PortfolioConfig, run_portfolio
+from algotrading.backtest.portfolio import PortfolioBacktestConfig, run_portfolio
 from algotrading.bundled import BUNDLED_DATA_DIR
 from algotrading.domain.intervals import DAY_MS, Interval
 from algotrading.market.csvfiles import FUNDING_HEADER, KLINE_HEADER
@@ -68,7 +68,7 @@ def build(root: Path, copies: int) -> Path:
 STRATEGIES = ("trend", "scalper", "carry", "momentum")
 
 
-def timed(config: PortfolioConfig) -> tuple[float, str]:
+def timed(config: PortfolioBacktestConfig) -> tuple[float, str]:
     """Best wall time of `REPEATS` runs, and the trades per sleeve (trend/scalper/carry/mom.)."""
     best, trades = float("inf"), ""
     for _ in range(REPEATS):
@@ -80,16 +80,16 @@ def timed(config: PortfolioConfig) -> tuple[float, str]:
     return best, trades
 
 
-def every_symbol(root: Path) -> PortfolioConfig:
+def every_symbol(root: Path) -> PortfolioBacktestConfig:
     symbols = DataSet([root]).symbols()
     spec = {"symbols": symbols}
-    return PortfolioConfig(data_dirs=(str(root),),
-                           strategies={"trend": spec, "scalper": spec, "carry": spec,
-                                       "momentum": {}})  # fmt: skip
+    return PortfolioBacktestConfig(data_dirs=(str(root),),
+                                   strategies={"trend": spec, "scalper": spec, "carry": spec,
+                                               "momentum": {}})  # fmt: skip
 
 
 def main() -> int:
-    seconds, trades = timed(PortfolioConfig())
+    seconds, trades = timed(PortfolioBacktestConfig())
     print(f"portfolio backtest, {WORKERS} workers, best of {REPEATS}")
     print(f"bundled, default symbols: {seconds:.2f} s, trades t/s/c/m {trades}")
     print(f"{'data':<8}{'symbols':>8}{'seconds':>9}{'trades t/s/c/m':>18}{'growth':>8}")

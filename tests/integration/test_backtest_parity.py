@@ -14,7 +14,7 @@ import pytest
 from backtest_support import outside_engines
 from strategy_support import DERIVS
 
-from algotrading.backtest import BacktestConfig, Sizing, SizingMode, simulate
+from algotrading.backtest import BacktestConfig, BacktestSizing, SizingMode, simulate
 from algotrading.domain.intervals import Interval
 from algotrading.market.datafiles import DataSet
 from algotrading.strategies import MarketHistory, get_strategy
@@ -33,7 +33,7 @@ def test_backtesting_py_makes_the_same_trades_and_final_equity(
     candles = DataSet([shared_data / DERIVS]).candles(symbol, Interval.M15)
     strategy = get_strategy("ema_cross")
     config = BacktestConfig("ema_cross", capital=1e6, fee_rate=FEE, slippage_bps=0.0,
-                            sizing=Sizing(SizingMode.UNITS, units=1.0))  # fmt: skip
+                            sizing=BacktestSizing(SizingMode.UNITS, units=1.0))  # fmt: skip
     ours = simulate(strategy, {symbol: MarketHistory(symbol, {Interval.M15: candles})}, config)
     first_signal = int(np.searchsorted(candles.start_ms, ours.start_ms)) - 1
     assert first_signal == strategy.warmup_bars[Interval.M15] - 1  # the first settled row

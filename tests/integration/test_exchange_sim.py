@@ -16,7 +16,7 @@ from algotrading.domain.credentials import ApiCredentials
 from algotrading.exchange.bybit.adapter import BybitExchange
 from algotrading.exchange.errors import AuthenticationError
 from algotrading.exchange.factory import open_bybit
-from algotrading.exchange.types import OrderRequest, OrderStatus, Side
+from algotrading.exchange.types import OrderRequest, OrderSide, OrderStatus
 from algotrading.local.bybit_sim import parse_faults
 from algotrading.local.bybit_sim.faults import Fault, FaultInjector, FaultSpec
 
@@ -61,14 +61,14 @@ def test_market_order_fill_fee_and_position() -> None:
     with running_sim() as sim:
         exchange = adapter(sim)
         order = exchange.place_order(
-            OrderRequest("BTCUSDT", Side.BUY, Decimal("0.01"), "e2e-buy-1")
+            OrderRequest("BTCUSDT", OrderSide.BUY, Decimal("0.01"), "e2e-buy-1")
         )
         assert order.order_link_id == "e2e-buy-1"
         (fill,) = exchange.get_executions(T0, "BTCUSDT")
         assert fill.price == expected and fill.qty == Decimal("0.01")
         assert fill.fee == usdt(expected * Decimal("0.01") * TAKER)
         (position,) = exchange.get_positions("BTCUSDT")
-        assert position.side is Side.BUY and position.entry_price == expected
+        assert position.side is OrderSide.BUY and position.entry_price == expected
 
 
 def test_stop_loss_set_after_the_fill_triggers_intrabar() -> None:
@@ -78,13 +78,13 @@ def test_stop_loss_set_after_the_fill_triggers_intrabar() -> None:
     expected = hit["open"] if hit["open"] <= stop else stop
     with running_sim() as sim:
         exchange = adapter(sim)
-        exchange.place_order(OrderRequest("BTCUSDT", Side.BUY, Decimal("0.01"), "e2e-sl-1"))
+        exchange.place_order(OrderRequest("BTCUSDT", OrderSide.BUY, Decimal("0.01"), "e2e-sl-1"))
         exchange.set_stop_loss_take_profit("BTCUSDT", stop_loss=stop)
         assert exchange.get_positions("BTCUSDT")[0].stop_loss == stop
         sim.step_to(hit_start + 5 * MINUTE)
         assert exchange.get_positions("BTCUSDT") == []
         exit_fill = exchange.get_executions(T0, "BTCUSDT")[-1]
-        assert exit_fill.side is Side.SELL and exit_fill.price == expected
+        assert exit_fill.side is OrderSide.SELL and exit_fill.price == expected
 
 
 def test_funding_settlement_is_read_from_the_transaction_log() -> None:
@@ -93,7 +93,7 @@ def test_funding_settlement_is_read_from_the_transaction_log() -> None:
     mark = kline("ETHUSDT", "5m", settlement - 5 * MINUTE)["close"]
     with running_sim() as sim:
         exchange = adapter(sim)
-        exchange.place_order(OrderRequest("ETHUSDT", Side.SELL, Decimal("0.5"), "e2e-fund-1"))
+        exchange.place_order(OrderRequest("ETHUSDT", OrderSide.SELL, Decimal("0.5"), "e2e-fund-1"))
         sim.step_to(settlement)
         (paid,) = exchange.get_funding_settlements(T0, "ETHUSDT")
         assert paid.time_ms == settlement
@@ -108,7 +108,7 @@ def test_high_leverage_short_is_liquidated() -> None:
     with running_sim() as sim:
         exchange = adapter(sim)
         exchange.set_leverage("BTCUSDT", Decimal(100))
-        exchange.place_order(OrderRequest("BTCUSDT", Side.SELL, Decimal("0.01"), "e2e-liq-1"))
+        exchange.place_order(OrderRequest("BTCUSDT", OrderSide.SELL, Decimal("0.01"), "e2e-liq-1"))
         assert exchange.get_positions("BTCUSDT")[0].liquidation_price == liq
         sim.step_to(hit_start + 5 * MINUTE)
         assert exchange.get_positions("BTCUSDT") == []
@@ -118,7 +118,7 @@ def test_high_leverage_short_is_liquidated() -> None:
 def test_a_reused_order_link_id_resolves_to_the_existing_order() -> None:
     with running_sim() as sim:
         exchange = adapter(sim)
-        request = OrderRequest("BTCUSDT", Side.BUY, Decimal("0.01"), "e2e-dup-1")
+        request = OrderRequest("BTCUSDT", OrderSide.BUY, Decimal("0.01"), "e2e-dup-1")
         first = exchange.place_order(request)
         again = exchange.place_order(request)
         assert again.order_id == first.order_id and again.status is OrderStatus.FILLED
@@ -144,7 +144,9 @@ def test_a_timed_out_create_that_reached_the_exchange_yields_one_order() -> None
         exchange.get_symbol_info("BTCUSDT")  # and the instrument is cached
         sim.faults = FaultInjector(spec, _seed_where_only_the_first_request_times_out(spec))
         # a reference price for the minimum-value check: the create is the first faulted request
-        request = OrderRequest("BTCUSDT", Side.BUY, Decimal("0.01"), "e2e-timeout-1", price=close)
+        request = OrderRequest(
+            "BTCUSDT", OrderSide.BUY, Decimal("0.01"), "e2e-timeout-1", price=close
+        )
         order = exchange.place_order(request)
         # FILLED comes only from the lookup by link id: a plain acknowledgement says CREATED
         assert order.order_link_id == "e2e-timeout-1" and order.status is OrderStatus.FILLED

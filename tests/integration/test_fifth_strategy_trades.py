@@ -14,7 +14,7 @@ from execution_support import remove_test_accounts
 from fifth_strategy import UpCloseStrategy, registered
 from team_data import TEST_DATA
 
-from algotrading.backtest.portfolio import PortfolioConfig, run_portfolio
+from algotrading.backtest.portfolio import PortfolioBacktestConfig, run_portfolio
 from algotrading.cli.main import main
 from algotrading.domain.intervals import Interval
 from algotrading.market.datafiles import DataSet
@@ -34,7 +34,7 @@ def fifth() -> Iterator[type[UpCloseStrategy]]:
 def test_the_fifth_strategy_trades_in_the_portfolio_backtest(
     fifth: type[UpCloseStrategy],
 ) -> None:
-    config = PortfolioConfig(
+    config = PortfolioBacktestConfig(
         data_dirs=(str(TEST_DATA),), start_ms=START, end_ms=END, strategies=THE_FOUR_OFF,
         allocation={"momentum": 20, "upclose": 10},
     )  # fmt: skip

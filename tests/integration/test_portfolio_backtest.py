@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from algotrading.backtest.portfolio import PortfolioConfig, plan, run_portfolio
+from algotrading.backtest.portfolio import PortfolioBacktestConfig, plan, run_portfolio
 from algotrading.cli.main import main
 
 SPAN = ("--start", "2025-10-20T02:00:00Z", "--end", "2025-12-01")
@@ -22,7 +22,7 @@ def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
 
 @pytest.mark.slow
 def test_one_worker_and_four_give_byte_identical_results(tmp_path: Path) -> None:
-    config = PortfolioConfig()
+    config = PortfolioBacktestConfig()
     one = run_portfolio(config, 1, tmp_path / "a", run_id="bt-x", created_ms=1).dumps()
     four = run_portfolio(config, 4, tmp_path / "b", run_id="bt-x", created_ms=1).dumps()
     assert one == four
@@ -34,14 +34,14 @@ def test_one_worker_and_four_give_byte_identical_results(tmp_path: Path) -> None
 
 
 def test_units_are_small_json_messages() -> None:
-    specs = plan(PortfolioConfig())
+    specs = plan(PortfolioBacktestConfig())
     assert [s.strategy for s in specs if s.strategy == "momentum"] == ["momentum"]
     assert all(len(json.dumps(s.to_json())) < 4096 for s in specs)
 
 
 def test_momentum_ranks_over_the_universe_dir(shared_data: Path) -> None:
     universe = shared_data / "universe_binance_usdm_2025"
-    specs = plan(PortfolioConfig(universe_dirs=(str(universe),)))
+    specs = plan(PortfolioBacktestConfig(universe_dirs=(str(universe),)))
     momentum = next(s for s in specs if s.strategy == "momentum")
     assert len(momentum.symbols) == 32 and momentum.data_dirs == [str(universe.resolve())]
     assert all(str(universe.resolve()) not in s.data_dirs for s in specs if s is not momentum)

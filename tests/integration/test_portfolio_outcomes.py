@@ -23,7 +23,7 @@ from execution_support import SCALPER_ENTRY
 from strategy_support import DERIVS
 
 from algotrading.backtest import BacktestConfig
-from algotrading.backtest.config import Sizing, SizingMode
+from algotrading.backtest.config import BacktestSizing, SizingMode
 from algotrading.backtest.data import FileMarketData
 from algotrading.backtest.engine import run_backtest
 from algotrading.backtest.portfolio.blobs import LocalBlobStore
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.slow
 
 T = {name: i for i, name in enumerate(TRADE_COLUMNS)}
 L = {name: i for i, name in enumerate(LEG_COLUMNS)}
-ONE = Sizing(SizingMode.UNITS, units=1.0)
+ONE = BacktestSizing(SizingMode.UNITS, units=1.0)
 """One unit per position: the engine funds (and so keeps) every position the walk found."""
 
 Trade = tuple[Any, ...]

@@ -10,7 +10,7 @@ from sim_support import BUNDLED, HOUR, KEY, SECRET, csv_rows, running_sim
 from algotrading.db.strategy_configs import StrategyConfig
 from algotrading.domain.credentials import ApiCredentials
 from algotrading.exchange.factory import open_bybit
-from algotrading.execution.inputs import MarketData
+from algotrading.execution.inputs import CloseMarketData
 from algotrading.execution.universe import wanted_symbols
 from algotrading.strategies import get_strategy
 
@@ -47,7 +47,7 @@ def test_scans_pick_liquid_symbols_and_funding_extremes() -> None:
     carry = get_strategy("carry", {"universe_size": 3})
     with running_sim(dirs=(BUNDLED,), symbols=SYMBOLS, start_ms=CLOSE) as sim:
         exchange = open_bybit(sim.rest_url, ApiCredentials(KEY, SECRET))
-        market = MarketData(exchange)
+        market = CloseMarketData(exchange)
         active = market.active_symbols(CLOSE)
         assert active == list(SYMBOLS)
         got = wanted_symbols(market, momentum, StrategyConfig("momentum"), active, CLOSE)

@@ -28,7 +28,7 @@ from algotrading.exchange.events import (
     WalletUpdate,
 )
 from algotrading.exchange.factory import open_bybit
-from algotrading.exchange.types import OrderRequest, Side
+from algotrading.exchange.types import OrderRequest, OrderSide
 from algotrading.local.bybit_sim.config import DEFAULT_API_KEY, DEFAULT_API_SECRET, SimConfig
 from algotrading.local.bybit_sim.faults import parse_faults
 from algotrading.local.bybit_sim.server import BybitSimulator
@@ -126,7 +126,9 @@ def test_private_events_follow_an_order() -> None:
     sink = ListSink()
     with simulator() as sim, stream_on(sim, sink):
         exchange = open_bybit(sim.rest_url, CREDS)
-        request = OrderRequest("BTCUSDT", Side.BUY, Decimal("0.01"), order_link_id="stream-t-1")
+        request = OrderRequest(
+            "BTCUSDT", OrderSide.BUY, Decimal("0.01"), order_link_id="stream-t-1"
+        )
         order = exchange.place_order(request)
         wait_for(lambda: sink.of_type(ExecutionEvent) and sink.of_type(WalletUpdate))
         sim.advance(Interval.M15.ms)

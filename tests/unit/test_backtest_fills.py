@@ -14,7 +14,7 @@ import pytest
 from backtest_support import HOUR, T0, ScriptedStrategy, hourly
 from candles import funding as settlements
 
-from algotrading.backtest import BacktestConfig, Sizing, SizingMode, simulate
+from algotrading.backtest import BacktestConfig, BacktestSizing, SizingMode, simulate
 from algotrading.backtest.result import BacktestResult
 from algotrading.domain.fills import (
     EXIT_KINDS,
@@ -31,7 +31,7 @@ from algotrading.strategies.base import MarketHistory, PositionPolicy, TakeProfi
 FEE = 0.00055
 FLAT = (100.0, 101.0, 99.0, 100.0)
 PATHS = ("fast", "stepped")
-UNIT = Sizing(SizingMode.UNITS, units=1.0)
+UNIT = BacktestSizing(SizingMode.UNITS, units=1.0)
 
 
 def run(
@@ -41,7 +41,7 @@ def run(
     *,
     slippage: float = 0.0,
     funding: FundingHistory | None = None,
-    sizing: Sizing = UNIT,
+    sizing: BacktestSizing = UNIT,
 ) -> BacktestResult:
     history = MarketHistory("TESTUSDT", {strategy.entry_interval: hourly(rows)}, funding=funding)
     config = BacktestConfig("scripted", capital=10_000.0, fee_rate=FEE, slippage_bps=slippage,
@@ -118,7 +118,7 @@ def test_isolated_margin_liquidation_loses_exactly_the_margin(path: str) -> None
     bankruptcy price 90, without a fee. Half the equity as margin: 500 units."""
     strategy = ScriptedStrategy(PositionPolicy(leverage=10.0), entry_long=[1], stop_distance=50.0)
     rows = [FLAT, FLAT, (100, 101, 99, 100), (95, 96, 90.4, 92), FLAT]
-    result = run(strategy, rows, path, sizing=Sizing(SizingMode.FRACTION, fraction=0.5))
+    result = run(strategy, rows, path, sizing=BacktestSizing(SizingMode.FRACTION, fraction=0.5))
     t = only_trade(result)
     assert (t["exit_price"], t["exit_reason"], t["qty"]) == (90.0, "liquidation", 500.0)
     assert t["fees"] == pytest.approx(500 * 100 * FEE)  # the entry's only

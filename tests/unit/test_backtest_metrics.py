@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from backtest_support import FLAT_BAR, ScriptedStrategy, hourly
 
-from algotrading.backtest import BacktestConfig, Sizing, SizingMode, simulate
+from algotrading.backtest import BacktestConfig, BacktestSizing, SizingMode, simulate
 from algotrading.backtest.equity import attributed, exposure
 from algotrading.backtest.metrics import calmar, curve_metrics, ledger_of
 from algotrading.backtest.sizing import NEVER, UnitBook, size_positions, unit_risk
@@ -129,7 +129,9 @@ def test_risk_sizing_uses_the_equity_of_closed_positions_and_the_free_margin() -
     (t=5: exits before entries) sizes on 10,060. 3 overlaps 2: only the free margin is left."""
     book = _book(entry_ms=[0, 5, 6], done_ms=[5, 9, 9], net_unit=[3.0, 0.0, 0.0],
                  unit_risk=[10.0, 10.0, 0.1])  # fmt: skip
-    qty, unfunded = size_positions(book, Sizing(SizingMode.RISK, risk_pct=2.0), 10_000.0, 1.0)
+    qty, unfunded = size_positions(
+        book, BacktestSizing(SizingMode.RISK, risk_pct=2.0), 10_000.0, 1.0
+    )
     assert qty[0] == pytest.approx(20.0)
     assert qty[1] == pytest.approx(10_060 * 0.02 / 10)
     assert qty[2] == pytest.approx((10_060 - qty[1] * 100) / 100)  # capped: margin left
@@ -138,18 +140,22 @@ def test_risk_sizing_uses_the_equity_of_closed_positions_and_the_free_margin() -
 
 def test_weight_fraction_and_units_sizing() -> None:
     book = _book(entry_ms=[0, 0], weight=[0.25, math.nan], price=[50.0, 100.0])
-    qty, unfunded = size_positions(book, Sizing(SizingMode.WEIGHT), 8_000.0, 2.0)
+    qty, unfunded = size_positions(book, BacktestSizing(SizingMode.WEIGHT), 8_000.0, 2.0)
     assert qty[0] == pytest.approx(8_000 * 0.25 * 2 / 50) and qty[1] == 0 and unfunded == 1
-    qty, unfunded = size_positions(book, Sizing(SizingMode.FRACTION, fraction=0.5), 8_000.0, 2.0)
+    qty, unfunded = size_positions(
+        book, BacktestSizing(SizingMode.FRACTION, fraction=0.5), 8_000.0, 2.0
+    )
     assert qty[0] == pytest.approx(8_000 * 0.5 * 2 / 50)
     assert qty[1] == pytest.approx(4_000 * 2 / 100)  # half the equity is free
-    qty, _ = size_positions(book, Sizing(SizingMode.UNITS, units=3.0), 8_000.0, 2.0)
+    qty, _ = size_positions(book, BacktestSizing(SizingMode.UNITS, units=3.0), 8_000.0, 2.0)
     assert qty.tolist() == [3.0, 3.0]
 
 
 def test_no_entries_after_ruin() -> None:
     book = _book(entry_ms=[0, 5], done_ms=[4, 9], net_unit=[-200.0, 0.0])
-    qty, unfunded = size_positions(book, Sizing(SizingMode.FRACTION, fraction=1.0), 10_000.0, 1.0)
+    qty, unfunded = size_positions(
+        book, BacktestSizing(SizingMode.FRACTION, fraction=1.0), 10_000.0, 1.0
+    )
     assert qty[0] == 100.0 and qty[1] == 0.0 and unfunded == 1
 
 
@@ -161,7 +167,7 @@ def test_an_entry_the_margin_cannot_fund_never_trades() -> None:
     histories = {s: MarketHistory(s, {strategy.entry_interval: hourly(rows)})
                  for s in ("AUSDT", "BUSDT")}  # fmt: skip
     config = BacktestConfig("scripted", slippage_bps=0.0,
-                            sizing=Sizing(SizingMode.FRACTION, fraction=1.0))  # fmt: skip
+                            sizing=BacktestSizing(SizingMode.FRACTION, fraction=1.0))  # fmt: skip
     result = simulate(strategy, histories, config)
     assert [t["symbol"] for t in result.trade_rows()] == ["AUSDT"]
     assert result.metrics["entries"]["entries_unfunded"] == 1
@@ -194,7 +200,7 @@ def test_a_stop_inside_a_bar_frees_its_margin_at_that_bar_s_close(
                                              "BUSDT": {"entry_long": [b_signal]}})  # fmt: skip
     histories = {s: MarketHistory(s, {strategy.entry_interval: hourly(r)}) for s, r in rows.items()}
     config = BacktestConfig("scripted", slippage_bps=0.0,
-                            sizing=Sizing(SizingMode.FRACTION, fraction=1.0))  # fmt: skip
+                            sizing=BacktestSizing(SizingMode.FRACTION, fraction=1.0))  # fmt: skip
     result = simulate(strategy, histories, config)
     trades = result.trade_rows()
     a = next(t for t in trades if t["symbol"] == "AUSDT")

@@ -11,7 +11,7 @@ from candles import kline_rows, ramp, write_gz
 from team_data import shared_data
 
 from algotrading.backtest.config import BacktestInputError
-from algotrading.backtest.portfolio import PortfolioConfig
+from algotrading.backtest.portfolio import PortfolioBacktestConfig
 from algotrading.cli.main import main
 from algotrading.domain.intervals import Interval
 from algotrading.errors import DataFileError
@@ -141,10 +141,10 @@ def test_nested_directories_may_be_combined_but_not_the_same_one_twice(tmp_path:
     outer, inner = tmp_path / "data", tmp_path / "data" / "history"
     write_gz(outer / "klines/XUSDT_1h.csv.gz", [KLINES, *_hours(0, 5, 15)])
     write_gz(inner / "klines/XUSDT_1h.csv.gz", [KLINES, *_hours(3, 9, 16)])
-    config = PortfolioConfig(data_dirs=(str(outer), str(inner)))
+    config = PortfolioBacktestConfig(data_dirs=(str(outer), str(inner)))
     assert config.data_dirs == (str(outer), str(inner))
     with pytest.raises(BacktestInputError, match=r"overlapping data directories: .* given twice"):
-        PortfolioConfig(data_dirs=(str(outer), str(inner / "..")))
+        PortfolioBacktestConfig(data_dirs=(str(outer), str(inner / "..")))
 
 
 def test_data_info_reports_overlaps_and_extensions(

@@ -23,7 +23,7 @@ from algotrading.domain.intervals import Interval
 from algotrading.exchange import ExchangeService
 from algotrading.exchange.bybit.adapter import BybitExchange
 from algotrading.exchange.errors import InvalidRequest, LeverageOutOfRange, UnknownSymbol
-from algotrading.exchange.types import OrderStatus, Side
+from algotrading.exchange.types import OrderSide, OrderStatus
 
 NOW = 1688639403423
 DAY = 86_400_000
@@ -225,8 +225,8 @@ def test_positions_all_and_one(bybit: FakeBybit, exchange: BybitExchange) -> Non
     bybit.serve_recorded("/v5/position/list", "nautilus_fixtures/http_get_positions.json")
     positions = exchange.get_positions()
     assert [(p.symbol, p.side) for p in positions] == [
-        ("BTCUSDT", Side.BUY),
-        ("ETHUSDT", Side.SELL),
+        ("BTCUSDT", OrderSide.BUY),
+        ("ETHUSDT", OrderSide.SELL),
     ]
     assert bybit.query("/v5/position/list") == {
         "category": "linear",

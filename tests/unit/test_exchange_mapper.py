@@ -18,9 +18,9 @@ from algotrading.exchange.bybit import mapper, params
 from algotrading.exchange.errors import UnexpectedResponse, UnknownSymbol
 from algotrading.exchange.types import (
     OrderRequest,
+    OrderSide,
     OrderStatus,
     OrderType,
-    Side,
     TimeInForce,
     TriggerDirection,
 )
@@ -70,7 +70,7 @@ def test_quirks_05_06_margin_is_position_balance_and_pnl_is_unrealised() -> None
     assert position is not None
     assert position.margin == Decimal("0.00139186")
     assert position.unrealized_pnl == Decimal("-0.00029413")
-    assert position.side is Side.SELL and position.liquidation_price is None
+    assert position.side is OrderSide.SELL and position.liquidation_price is None
     assert position.take_profit is None and position.stop_loss is None  # "0.00" means none
 
 
@@ -82,7 +82,9 @@ def test_flat_position_rows_are_dropped() -> None:
 
 def test_quirk_09_market_orders_carry_no_price_field() -> None:
     info = _btc_info()
-    request = OrderRequest("BTCUSDT", Side.BUY, Decimal("0.0105"), "t-1", price=Decimal("30000"))
+    request = OrderRequest(
+        "BTCUSDT", OrderSide.BUY, Decimal("0.0105"), "t-1", price=Decimal("30000")
+    )
     body = params.order_params(request, info, params.checked_qty(request, info))
     assert not set(body) & set(params.PRICE_FIELDS)
     assert body["qty"] == "0.010" and body["orderType"] == "Market"
@@ -92,8 +94,9 @@ def test_quirk_09_market_orders_carry_no_price_field() -> None:
 def test_a_conditional_market_order_carries_its_trigger_but_no_price() -> None:
     info = _btc_info()  # tick 0.10
     request = OrderRequest(
-        "BTCUSDT", Side.SELL, Decimal("0.004"), "t-5", price=Decimal("30000"), reduce_only=True,
-        trigger_price=Decimal("31000.04"), trigger_direction=TriggerDirection.RISE,
+        "BTCUSDT", OrderSide.SELL, Decimal("0.004"), "t-5", price=Decimal("30000"),
+        reduce_only=True, trigger_price=Decimal("31000.04"),
+        trigger_direction=TriggerDirection.RISE,
     )  # fmt: skip
     body = params.order_params(request, info, Decimal("0.004"))
     assert (body["triggerPrice"], body["triggerDirection"], body["triggerBy"]) == (
@@ -101,15 +104,15 @@ def test_a_conditional_market_order_carries_its_trigger_but_no_price() -> None:
     )  # fmt: skip
     assert "price" not in body and "timeInForce" not in body and body["reduceOnly"] is True
     fall = OrderRequest(
-        "BTCUSDT", Side.BUY, Decimal("0.004"), "t-6", trigger_price=Decimal("29000"),
+        "BTCUSDT", OrderSide.BUY, Decimal("0.004"), "t-6", trigger_price=Decimal("29000"),
         trigger_direction=TriggerDirection.FALL,
     )  # fmt: skip
     assert params.order_params(fall, info, Decimal("0.004"))["triggerDirection"] == 2
     with pytest.raises(ValueError, match="both a trigger price and a direction"):
-        OrderRequest("BTCUSDT", Side.BUY, Decimal("1"), "t-7", trigger_price=Decimal("1"))
+        OrderRequest("BTCUSDT", OrderSide.BUY, Decimal("1"), "t-7", trigger_price=Decimal("1"))
     with pytest.raises(ValueError, match="only conditional market orders"):
         OrderRequest(
-            "BTCUSDT", Side.BUY, Decimal("1"), "t-8", OrderType.LIMIT, Decimal("1"),
+            "BTCUSDT", OrderSide.BUY, Decimal("1"), "t-8", OrderType.LIMIT, Decimal("1"),
             trigger_price=Decimal("1"), trigger_direction=TriggerDirection.FALL,
         )  # fmt: skip
 
@@ -134,11 +137,11 @@ def test_an_untriggered_order_is_open_and_keeps_its_trigger() -> None:
 def test_limit_orders_round_the_price_against_the_caller_never_for() -> None:
     info = _btc_info()  # tick 0.10
     buy = OrderRequest(
-        "BTCUSDT", Side.BUY, Decimal("0.002"), "t-2", OrderType.LIMIT, Decimal("30000.19"),
+        "BTCUSDT", OrderSide.BUY, Decimal("0.002"), "t-2", OrderType.LIMIT, Decimal("30000.19"),
         TimeInForce.POST_ONLY,
     )  # fmt: skip
     sell = OrderRequest(
-        "BTCUSDT", Side.SELL, Decimal("0.002"), "t-3", OrderType.LIMIT, Decimal("30000.11")
+        "BTCUSDT", OrderSide.SELL, Decimal("0.002"), "t-3", OrderType.LIMIT, Decimal("30000.11")
     )
     assert params.order_params(buy, info, Decimal("0.002"))["price"] == "30000.10"
     assert params.order_params(buy, info, Decimal("0.002"))["timeInForce"] == "PostOnly"
@@ -149,7 +152,7 @@ def test_limit_orders_round_the_price_against_the_caller_never_for() -> None:
 def test_quirk_10_tp_sl_never_ride_on_the_order_but_on_the_position() -> None:
     info = _btc_info()
     request = OrderRequest(
-        "BTCUSDT", Side.BUY, Decimal("0.01"), "t-4", OrderType.LIMIT, Decimal("1")
+        "BTCUSDT", OrderSide.BUY, Decimal("0.01"), "t-4", OrderType.LIMIT, Decimal("1")
     )
     assert "takeProfit" not in params.order_params(request, info, Decimal("0.01"))
     stop = params.trading_stop_params(info, Decimal("25000.04"), Decimal("0"))
@@ -291,7 +294,11 @@ def test_execution_and_settlement() -> None:
         Decimal("0.100"),
         Decimal("0.0150"),
     )
-    assert execution.is_maker and execution.side is Side.BUY and execution.time_ms == 1672282722429
+    assert (
+        execution.is_maker
+        and execution.side is OrderSide.BUY
+        and execution.time_ms == 1672282722429
+    )
     settlement = mapper.parse_settlement(first_row(load("docs:transaction_log.json")))
     assert settlement.amount == Decimal("-0.003676") and settlement.rate == Decimal("0.0001")
     assert settlement.position_value == Decimal("36.7600") and settlement.time_ms == 1672128000000

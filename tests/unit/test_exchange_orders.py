@@ -28,7 +28,7 @@ from algotrading.exchange.errors import (
     UnknownSymbol,
 )
 from algotrading.exchange.retry import NO_RETRY
-from algotrading.exchange.types import OrderRequest, OrderStatus, OrderType, Side
+from algotrading.exchange.types import OrderRequest, OrderSide, OrderStatus, OrderType
 
 CREATE = "/v5/order/create"
 
@@ -120,7 +120,7 @@ def exchange(bybit: FakeBybit, clock: FakeClock) -> BybitExchange:
 
 
 def _buy(qty: str = "0.0105", link: str = "trend-BTCUSDT-1", **kwargs: Any) -> OrderRequest:
-    return OrderRequest("BTCUSDT", Side.BUY, Decimal(qty), link, **kwargs)
+    return OrderRequest("BTCUSDT", OrderSide.BUY, Decimal(qty), link, **kwargs)
 
 
 def test_market_order_is_sent_once_rounded_and_without_price(
@@ -250,12 +250,12 @@ def test_unknown_or_halted_symbols_are_refused(
     bybit: FakeBybit, desk: OrderDesk, exchange: BybitExchange
 ) -> None:
     with pytest.raises(UnknownSymbol):
-        exchange.place_order(OrderRequest("BTC-USD", Side.BUY, Decimal("1"), "x-1"))
+        exchange.place_order(OrderRequest("BTC-USD", OrderSide.BUY, Decimal("1"), "x-1"))
     assert len(bybit.mock.calls) == 0  # not even the instrument was asked for
     halted = load("docs_v5/rest/market_instruments_info_linear.json", block=1)  # BIOUSDT PreLaunch
     bybit.replace("/v5/market/instruments-info", halted)
     with pytest.raises(UnknownSymbol, match="not trading"):
-        exchange.place_order(OrderRequest("BIOUSDT", Side.BUY, Decimal("10"), "x-2"))
+        exchange.place_order(OrderRequest("BIOUSDT", OrderSide.BUY, Decimal("10"), "x-2"))
     assert len(bybit.calls(CREATE)) == 0
 
 

@@ -11,13 +11,19 @@ import numpy as np
 import pytest
 from backtest_support import ScriptedStrategy, hourly
 
-from algotrading.backtest import BacktestConfig, BacktestInputError, Sizing, SizingMode, simulate
+from algotrading.backtest import (
+    BacktestConfig,
+    BacktestInputError,
+    BacktestSizing,
+    SizingMode,
+    simulate,
+)
 from algotrading.backtest.idle import IdleCode, IdleReason, idle_lines, needs_open_interest
 from algotrading.strategies.base import MarketHistory, PositionPolicy, SignalFrame
 from algotrading.strategies.registry import get_strategy
 
 FLAT = (100.0, 101.0, 99.0, 100.0)
-CONFIG = BacktestConfig("scripted", sizing=Sizing(SizingMode.UNITS, units=1.0))
+CONFIG = BacktestConfig("scripted", sizing=BacktestSizing(SizingMode.UNITS, units=1.0))
 
 
 class Quiet(ScriptedStrategy):

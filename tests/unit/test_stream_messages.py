@@ -18,7 +18,7 @@ from algotrading.exchange.events import (
     PositionUpdate,
     WalletUpdate,
 )
-from algotrading.exchange.types import Side
+from algotrading.exchange.types import OrderSide
 from tests.bybit_fixtures import load
 
 M15 = Interval.M15.ms
@@ -57,7 +57,7 @@ def test_private_messages_become_account_events() -> None:
     assert isinstance(execution[0], ExecutionEvent)
     assert execution[0].execution.fee == Decimal("26.3725275")
     short = parse_private("7", load("nautilus_fixtures/ws_account_position_short.json"))
-    assert isinstance(short[0], PositionUpdate) and short[0].position.side is Side.SELL
+    assert isinstance(short[0], PositionUpdate) and short[0].position.side is OrderSide.SELL
     flat = parse_private("7", load("docs_v5/ws/private_position.json"))
     assert flat[0].position is None and flat[0].symbol == "BTCUSDT"
     (wallet,) = parse_private("7", load("nautilus_fixtures/ws_account_wallet.json"))

@@ -5,19 +5,24 @@ runs over histories already in memory. docs/BACKTESTING.md has the rules, the re
 the metrics.
 """
 
-from algotrading.backtest.config import BacktestConfig, BacktestInputError, Sizing, SizingMode
-from algotrading.backtest.data import ExchangeMarketData, FileMarketData, MarketData
+from algotrading.backtest.config import (
+    BacktestConfig,
+    BacktestInputError,
+    BacktestSizing,
+    SizingMode,
+)
+from algotrading.backtest.data import BacktestMarketData, ExchangeMarketData, FileMarketData
 from algotrading.backtest.engine import progress_steps, run_backtest, simulate
 from algotrading.backtest.result import BacktestResult
 
 __all__ = [
     "BacktestConfig",
     "BacktestInputError",
+    "BacktestMarketData",
     "BacktestResult",
+    "BacktestSizing",
     "ExchangeMarketData",
     "FileMarketData",
-    "MarketData",
-    "Sizing",
     "SizingMode",
     "progress_steps",
     "run_backtest",

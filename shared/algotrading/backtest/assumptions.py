@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from algotrading.backtest.config import BacktestConfig, Sizing, SizingMode
+from algotrading.backtest.config import BacktestConfig, BacktestSizing, SizingMode
 from algotrading.domain.fills import MAINTENANCE_MARGIN_RATE
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.strategies.base import MarketHistory, Strategy
@@ -20,7 +20,7 @@ from algotrading.strategies.base import MarketHistory, Strategy
 def assumptions(
     strategy: Strategy[Any],
     config: BacktestConfig,
-    sizing: Sizing,
+    sizing: BacktestSizing,
     histories: Mapping[str, MarketHistory],
     data: Mapping[str, Any],
     start_ms: int,

@@ -12,8 +12,7 @@ from algotrading.backtest.candidates import Path
 from algotrading.domain.fills import MARKET_SLIPPAGE_BPS, TAKER_FEE_RATE
 from algotrading.domain.limits import RiskLimits
 from algotrading.errors import AppError
-from algotrading.strategies.base import PositionPolicy
-from algotrading.strategies.base import Sizing as PolicySizing
+from algotrading.strategies.base import PolicySizing, PositionPolicy
 
 DEFAULT_CAPITAL = 10_000.0
 DEFAULT_SLIPPAGE_BPS = MARKET_SLIPPAGE_BPS
@@ -37,7 +36,7 @@ class SizingMode(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Sizing:
+class BacktestSizing:
     """How much each entry buys; the sizing equity is the starting capital plus the net result
     of every position closed before the entry (docs/BACKTESTING.md, "Sizing")."""
 
@@ -67,15 +66,15 @@ class Sizing:
         return out
 
 
-def default_sizing(policy: PositionPolicy) -> Sizing:
+def default_sizing(policy: PositionPolicy) -> BacktestSizing:
     """The policy's sizing: by weight for momentum, else by risk at the policy's percentage or,
     without one, the account default of the risk module (max_risk_per_trade_pct)."""
     if policy.sizing is PolicySizing.WEIGHT:
-        return Sizing(SizingMode.WEIGHT)
+        return BacktestSizing(SizingMode.WEIGHT)
     pct = policy.risk_per_trade_pct
     if pct is None:
         pct = float(RiskLimits().max_risk_per_trade_pct)
-    return Sizing(SizingMode.RISK, risk_pct=pct)
+    return BacktestSizing(SizingMode.RISK, risk_pct=pct)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +89,7 @@ class BacktestConfig:
     capital: float = DEFAULT_CAPITAL
     fee_rate: float = TAKER_FEE_RATE
     slippage_bps: float = DEFAULT_SLIPPAGE_BPS
-    sizing: Sizing | None = None
+    sizing: BacktestSizing | None = None
     path: Path = "auto"
 
     def __post_init__(self) -> None:

@@ -1,6 +1,6 @@
 """Where a backtest's market data comes from: data files, or the exchange port.
 
-A `MarketData` hands out closed candles up to a time, funding settlements and open-interest
+A `BacktestMarketData` hands out closed candles up to a time, funding settlements and open-interest
 snapshots. Files give the whole history the data set holds (every value is computed from its
 window, so more history only makes earlier bars settled); the exchange gives what the span and
 the strategy's windows need, fetched page by page through the same port the live system uses.
@@ -28,7 +28,7 @@ from algotrading.strategies.base import MarketHistory, Strategy
 FUNDING_PAGE = 200
 
 
-class MarketData(Protocol):
+class BacktestMarketData(Protocol):
     """Closed candles and derivatives data for a backtest."""
 
     def describe(self) -> dict[str, Any]:
@@ -131,7 +131,7 @@ def cut_candles(candles: Candles, interval: Interval, end_ms: int) -> Candles:
 
 
 def load_history(
-    strategy: Strategy[Any], symbol: str, market: MarketData, since_ms: int | None
+    strategy: Strategy[Any], symbol: str, market: BacktestMarketData, since_ms: int | None
 ) -> MarketHistory:
     """Every timeframe the strategy reads, funding and open interest of one symbol (uncut)."""
     return MarketHistory(

@@ -26,11 +26,11 @@ from algotrading.backtest.candidates import WalkSettings
 from algotrading.backtest.config import (
     BacktestConfig,
     BacktestInputError,
-    Sizing,
+    BacktestSizing,
     SizingMode,
     default_sizing,
 )
-from algotrading.backtest.data import MarketData, cut_history, history_needed_ms
+from algotrading.backtest.data import BacktestMarketData, cut_history, history_needed_ms
 from algotrading.backtest.equity import attributed, combine, contribution, exposure
 from algotrading.backtest.funding import FundingFlows, funding_flows, select_flows
 from algotrading.backtest.idle import (
@@ -51,8 +51,13 @@ from algotrading.backtest.sizing import NEVER, UnitBook, size_positions, unit_ri
 from algotrading.backtest.span import resolve_end, resolve_start
 from algotrading.backtest.trades import F64, Bars, WalkedTrades, leg_done_ms, select
 from algotrading.backtest.walk import walk
-from algotrading.strategies.base import MarketHistory, PositionPolicy, SignalFrame, Strategy
-from algotrading.strategies.base import Sizing as PolicySizing
+from algotrading.strategies.base import (
+    MarketHistory,
+    PolicySizing,
+    PositionPolicy,
+    SignalFrame,
+    Strategy,
+)
 from algotrading.strategies.registry import get_strategy
 
 Progress = Callable[[str], None]
@@ -75,7 +80,7 @@ class Walked:
 
 
 def run_backtest(
-    config: BacktestConfig, market: MarketData, progress: Progress | None = None
+    config: BacktestConfig, market: BacktestMarketData, progress: Progress | None = None
 ) -> BacktestResult:
     """Load the data, then `simulate`. A symbol whose data lacks what the strategy reads is
     idle (`idle.py`) and the others go on; a symbol asked for by name that the data does not
@@ -197,7 +202,7 @@ def _settled(
     return {s: cut[s] for s in keep}, {s: frames[s] for s in keep}
 
 
-def resolve_sizing(sizing: Sizing | None, policy: PositionPolicy) -> Sizing:
+def resolve_sizing(sizing: BacktestSizing | None, policy: PositionPolicy) -> BacktestSizing:
     """The configured sizing, or the policy's; refuses one the strategy cannot use."""
     chosen = sizing or default_sizing(policy)
     if chosen.mode is SizingMode.RISK and not policy.initial_stop:
@@ -208,7 +213,7 @@ def resolve_sizing(sizing: Sizing | None, policy: PositionPolicy) -> Sizing:
 
 
 def _size(
-    walked: Mapping[str, Walked], sizing: Sizing, config: BacktestConfig, leverage: float
+    walked: Mapping[str, Walked], sizing: BacktestSizing, config: BacktestConfig, leverage: float
 ) -> tuple[dict[str, F64], int]:
     """Quantities per symbol, sized together in entry order (`sizing.py`)."""
     parts = list(walked.values())
@@ -286,7 +291,7 @@ def _result(
     qty: Mapping[str, F64],
     start: int,
     end: int,
-    sizing: Sizing,
+    sizing: BacktestSizing,
     data: Mapping[str, Any],
 ) -> BacktestResult:
     outcomes = {s: _outcome(p, qty[s], config.capital) for s, p in walked.items()}

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from algotrading.backtest.data import FileMarketData, MarketData, load_history
+from algotrading.backtest.data import BacktestMarketData, FileMarketData, load_history
 from algotrading.backtest.span import WarmupNeed, warmup_needs
 from algotrading.domain.intervals import Interval
 from algotrading.domain.timefmt import ms_to_iso
@@ -95,7 +95,7 @@ def needs_open_interest(strategy: Strategy[Any]) -> bool:
 
 
 def load_checked(
-    strategy: Strategy[Any], symbol: str, market: MarketData, since_ms: int | None
+    strategy: Strategy[Any], symbol: str, market: BacktestMarketData, since_ms: int | None
 ) -> MarketHistory | IdleReason:
     """`load_history`, or why the symbol cannot run. Data files are checked before loading
     (symbol, then each timeframe); the exchange is asked only once, and an empty answer counts

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from algotrading.backtest.config import Sizing, SizingMode
+from algotrading.backtest.config import BacktestSizing, SizingMode
 from algotrading.backtest.trades import F64, I64
 
 NEVER = np.iinfo(np.int64).max
@@ -54,7 +54,7 @@ def unit_risk(price: F64, stop: F64, fee_rate: float) -> F64:
 
 
 def size_positions(
-    book: UnitBook, sizing: Sizing, capital: float, leverage: float
+    book: UnitBook, sizing: BacktestSizing, capital: float, leverage: float
 ) -> tuple[F64, int]:
     """(quantity per row, entries that could not be funded)."""
     n = len(book)
@@ -85,7 +85,7 @@ def size_positions(
     return qty, unfunded
 
 
-def _wanted_per_equity(book: UnitBook, sizing: Sizing, leverage: float) -> F64:
+def _wanted_per_equity(book: UnitBook, sizing: BacktestSizing, leverage: float) -> F64:
     """Quantity wanted per unit of sizing equity."""
     if sizing.mode is SizingMode.RISK:
         with np.errstate(divide="ignore", invalid="ignore"):

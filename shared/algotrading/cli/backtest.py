@@ -13,8 +13,8 @@ import click
 from algotrading.backtest import (
     BacktestConfig,
     BacktestResult,
+    BacktestSizing,
     FileMarketData,
-    Sizing,
     SizingMode,
     progress_steps,
     run_backtest,
@@ -177,13 +177,13 @@ def parse_params(items: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def _sizing(risk_pct: float | None, units: float | None) -> Sizing | None:
+def _sizing(risk_pct: float | None, units: float | None) -> BacktestSizing | None:
     if risk_pct is not None and units is not None:
         raise AppError("choose one of --risk-pct and --units")
     if risk_pct is not None:
-        return Sizing(SizingMode.RISK, risk_pct=risk_pct)
+        return BacktestSizing(SizingMode.RISK, risk_pct=risk_pct)
     if units is not None:
-        return Sizing(SizingMode.UNITS, units=units)
+        return BacktestSizing(SizingMode.UNITS, units=units)
     return None
 
 

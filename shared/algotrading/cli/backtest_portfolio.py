@@ -10,7 +10,7 @@ import click
 
 from algotrading.backtest.config import BacktestInputError
 from algotrading.backtest.metrics import format_metric
-from algotrading.backtest.portfolio import PortfolioConfig, PortfolioResult, run_portfolio
+from algotrading.backtest.portfolio import PortfolioBacktestConfig, PortfolioResult, run_portfolio
 from algotrading.backtest.portfolio_report import write_portfolio_report
 from algotrading.cli.backtest import print_idle, print_metric_columns
 from algotrading.cli.data import data_dir_option
@@ -68,7 +68,7 @@ def portfolio(
             check_database()
         if workers < 1:
             raise BacktestInputError(f"--workers must be at least 1, got {workers}")
-        config = PortfolioConfig(
+        config = PortfolioBacktestConfig(
             data_dirs=tuple(str(d) for d in data_dirs),
             universe_dirs=tuple(str(d) for d in universe_dirs),
             start_ms=None if start is None else parse_time(start),

@@ -23,7 +23,7 @@ from algotrading.errors import AppError, ConfigError
 from algotrading.exchange.bybit.adapter import BybitExchange
 from algotrading.exchange.errors import ExchangeError
 from algotrading.exchange.factory import credentials_from_settings, open_bybit
-from algotrading.exchange.types import AccountInfo, Order, Position
+from algotrading.exchange.types import AccountInfo, ExchangePosition, Order
 from algotrading.logs import register_secret
 from algotrading.settings import get_settings
 
@@ -176,7 +176,7 @@ def positions(
     )
 
 
-def _position_row(p: Position) -> tuple[Any, ...]:
+def _position_row(p: ExchangePosition) -> tuple[Any, ...]:
     return (
         p.symbol, p.side.value, p.size, p.entry_price, p.mark_price, p.leverage, p.margin,
         p.unrealized_pnl, p.liquidation_price, p.stop_loss, p.take_profit,

@@ -26,7 +26,7 @@ class MissingStartingCapital(AppError):
 
 
 @dataclass(frozen=True, slots=True)
-class PortfolioConfig:
+class AccountPortfolioConfig:
     account_id: int
     starting_capital: Decimal
     allocation: AllocationTable
@@ -56,7 +56,7 @@ def load_allocation(
 
 def load_portfolio_config(
     conn: psycopg.Connection, account_id: int, *, default_allocation: AllocationTable
-) -> PortfolioConfig:
+) -> AccountPortfolioConfig:
     """Capital, allocation (`default_allocation` with the account's overrides) and limits."""
     row = _account_row(conn, account_id)
     if row[0] is None:
@@ -64,7 +64,7 @@ def load_portfolio_config(
             f"trading account {account_id} has no starting_capital; set it before trading"
         )
     allocation = load_allocation(conn, account_id, default=default_allocation)
-    return PortfolioConfig(account_id, row[0], allocation, _limits(account_id, row[1:]))
+    return AccountPortfolioConfig(account_id, row[0], allocation, _limits(account_id, row[1:]))
 
 
 def _account_row(conn: psycopg.Connection, account_id: int) -> tuple[Any, ...]:

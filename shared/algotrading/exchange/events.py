@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from algotrading.domain.intervals import Interval
-from algotrading.exchange.types import Balance, Execution, Order, Position
+from algotrading.exchange.types import Balance, ExchangePosition, Execution, Order
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ class PositionUpdate:
 
     account_id: str
     symbol: str
-    position: Position | None
+    position: ExchangePosition | None
 
 
 @dataclass(frozen=True, slots=True)

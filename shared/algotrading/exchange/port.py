@@ -15,13 +15,13 @@ from algotrading.domain.series import Candles, FundingHistory
 from algotrading.exchange.types import (
     AccountInfo,
     Balance,
+    ExchangePosition,
     Execution,
     FundingRate,
     FundingSettlement,
     OpenInterest,
     Order,
     OrderRequest,
-    Position,
     SymbolInfo,
     Ticker,
 )
@@ -40,7 +40,7 @@ class ExchangeService(Protocol):
         """Account equity in USD, unrealised PnL included."""
         ...
 
-    def get_positions(self, symbol: str | None = None) -> list[Position]:
+    def get_positions(self, symbol: str | None = None) -> list[ExchangePosition]:
         """Open positions (size > 0), of one symbol or all USDT perpetuals."""
         ...
 

@@ -14,19 +14,40 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
+from algotrading.domain.positions import PositionSide
+
 ORDER_LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
 """Bybit's rule for client order ids: at most 36 letters, digits, dashes and underscores."""
 
 ZERO = Decimal(0)
 
 
-class Side(StrEnum):
+class OrderSide(StrEnum):
     BUY = "buy"
     SELL = "sell"
 
     @property
-    def opposite(self) -> Side:
-        return Side.SELL if self is Side.BUY else Side.BUY
+    def opposite(self) -> OrderSide:
+        return OrderSide.SELL if self is OrderSide.BUY else OrderSide.BUY
+
+
+def order_side_to_open(side: PositionSide) -> OrderSide:
+    """The order side that opens (or adds to) a position: a buy for a long, a sell for a short.
+
+    The exchange also reports a position's side as this order side. The one place a position
+    side becomes an order side, so entries, exits, stops and reconciliation cannot disagree.
+    """
+    return OrderSide.BUY if side is PositionSide.LONG else OrderSide.SELL
+
+
+def order_side_to_close(side: PositionSide) -> OrderSide:
+    """The order side that reduces or closes a position: the opposite of the one that opened it."""
+    return order_side_to_open(side).opposite
+
+
+def position_side_opened_by(side: OrderSide) -> PositionSide:
+    """The position an entry order of this side opens (the inverse of `order_side_to_open`)."""
+    return PositionSide.LONG if side is OrderSide.BUY else PositionSide.SHORT
 
 
 class OrderType(StrEnum):
@@ -76,11 +97,11 @@ class Balance:
 
 
 @dataclass(frozen=True, slots=True)
-class Position:
+class ExchangePosition:
     """An open position (one-way mode: one per symbol); `margin` is the position's own margin."""
 
     symbol: str
-    side: Side
+    side: OrderSide
     size: Decimal
     entry_price: Decimal
     mark_price: Decimal
@@ -115,7 +136,7 @@ class OrderRequest:
     """
 
     symbol: str
-    side: Side
+    side: OrderSide
     qty: Decimal
     order_link_id: str
     order_type: OrderType = OrderType.MARKET
@@ -159,7 +180,7 @@ class Order:
     order_id: str
     order_link_id: str
     symbol: str
-    side: Side
+    side: OrderSide
     order_type: OrderType
     status: OrderStatus
     qty: Decimal
@@ -184,7 +205,7 @@ class Execution:
     order_id: str
     order_link_id: str
     symbol: str
-    side: Side
+    side: OrderSide
     price: Decimal
     qty: Decimal
     value: Decimal
@@ -238,7 +259,7 @@ class FundingSettlement:
     symbol: str
     time_ms: int
     rate: Decimal
-    side: Side | None
+    side: OrderSide | None
     position_size: Decimal
     price: Decimal
     amount: Decimal
@@ -297,11 +318,11 @@ class SymbolInfo:
         """Round down to the step: rounding up would trade more than the caller sized."""
         return _to_step(qty, self.qty_step, ROUND_FLOOR)
 
-    def round_price(self, price: Decimal, side: Side | None = None) -> Decimal:
+    def round_price(self, price: Decimal, side: OrderSide | None = None) -> Decimal:
         """To the tick, never worse for the caller: buys round down, sells up, else nearest."""
-        if side is Side.BUY:
+        if side is OrderSide.BUY:
             mode = ROUND_FLOOR
-        elif side is Side.SELL:
+        elif side is OrderSide.SELL:
             mode = ROUND_CEILING
         else:
             mode = ROUND_HALF_EVEN

@@ -18,7 +18,7 @@ from decimal import Decimal
 import psycopg
 
 from algotrading.db import trades as trades_db
-from algotrading.db.portfolio_config import PortfolioConfig
+from algotrading.db.portfolio_config import AccountPortfolioConfig
 from algotrading.db.portfolio_state import load_states
 from algotrading.db.strategy_state import StoredPosition, load_positions
 from algotrading.domain.breaker import BreakerStatus
@@ -68,7 +68,7 @@ def unrealized(trade: trades_db.Trade, qty: Decimal, mark: Decimal | None) -> De
 def build_book(
     conn: psycopg.Connection,
     account_id: int,
-    config: PortfolioConfig,
+    config: AccountPortfolioConfig,
     marks: Mapping[str, Decimal],
     live_sizes: Mapping[str, Decimal],
 ) -> Book:

@@ -24,11 +24,19 @@ from algotrading.db.orders import OrderRow, insert_external, list_orders, update
 from algotrading.db.strategy_state import clear_position, save_position
 from algotrading.domain.alerts import AlertEvent, AlertKind, trade_alert
 from algotrading.domain.intervals import HOUR_MS, MINUTE_MS
-from algotrading.domain.positions import ExitReason, PositionSide, PositionState, parse_exit_reason
+from algotrading.domain.positions import ExitReason, PositionState, parse_exit_reason
 from algotrading.domain.timefmt import ms_to_datetime
 from algotrading.domain.trades import OrderPurpose
 from algotrading.exchange.errors import ExchangeRejected
-from algotrading.exchange.types import Execution, Order, OrderStatus, Side, SymbolInfo
+from algotrading.exchange.types import (
+    Execution,
+    Order,
+    OrderSide,
+    OrderStatus,
+    SymbolInfo,
+    order_side_to_open,
+    position_side_opened_by,
+)
 from algotrading.execution.context import Ctx
 from algotrading.execution.resting import cancel_for
 from algotrading.risk.sizing import ZERO, dec, round_stop, round_take_profit
@@ -102,7 +110,7 @@ def record_entry_fill(
 ) -> trades_db.Trade:
     """Write the filled entry: order row, open trade, policy state, alert (one transaction)."""
     assert row.trade_id is not None and order.avg_fill_price is not None
-    side = PositionSide.LONG if row.side == Side.BUY.value else PositionSide.SHORT
+    side = position_side_opened_by(OrderSide(row.side))
     state = open_position(signal_row(pending), float(order.avg_fill_price), side, strategy.policy)
     sl, tp = exchange_levels(strategy, state, ctx.info(row.symbol))
     qty, price = order.filled_qty, order.avg_fill_price
@@ -177,7 +185,7 @@ def settle(
         o.exchange_order_id: o for o in orders if o.exchange_order_id and o.trade_id == trade.id
     }
     known = {o.exchange_order_id for o in orders if o.exchange_order_id}
-    entry_side = Side.BUY if trade.is_long else Side.SELL
+    entry_side = order_side_to_open(trade.side)
     entries = [e for e in fills if e.order_id in mine and e.side is entry_side]
     exits = [
         e for e in fills

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from algotrading.db.alerts import insert_alert, mark_delivered
-from algotrading.db.portfolio_config import PortfolioConfig
+from algotrading.db.portfolio_config import AccountPortfolioConfig
 from algotrading.db.signals import SignalRecord, upsert_signals
 from algotrading.db.strategy_configs import StrategyConfig
 from algotrading.domain.alerts import AlertEvent
@@ -26,8 +26,8 @@ from algotrading.domain.breaker import BreakerStatus
 from algotrading.domain.intervals import Interval
 from algotrading.domain.jsonsafe import json_safe
 from algotrading.exchange.port import ExchangeService
-from algotrading.exchange.types import Position, SymbolInfo
-from algotrading.execution.inputs import MarketData
+from algotrading.exchange.types import ExchangePosition, SymbolInfo
+from algotrading.execution.inputs import CloseMarketData
 from algotrading.logs import get_logger
 from algotrading.notify.base import Notifier
 from algotrading.strategies.base import Strategy
@@ -74,15 +74,15 @@ class Report:
 class Ctx:
     conn: psycopg.Connection
     exchange: ExchangeService
-    market: MarketData
+    market: CloseMarketData
     notifier: Notifier
     account_id: int
     close_ms: int
-    config: PortfolioConfig
+    config: AccountPortfolioConfig
     configs: dict[str, StrategyConfig]
     strategies: dict[str, Strategy[Any]]
     breakers: dict[str, BreakerStatus] = field(default_factory=dict)
-    positions: dict[str, Position] = field(default_factory=dict)
+    positions: dict[str, ExchangePosition] = field(default_factory=dict)
     fill_delays_s: tuple[float, ...] = DEFAULT_FILL_DELAYS_S
     sleep: Callable[[float], None] | None = None
     report: Report = field(default_factory=Report)

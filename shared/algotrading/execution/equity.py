@@ -27,7 +27,7 @@ from algotrading.domain.positions import ExitReason
 from algotrading.domain.scopes import PORTFOLIO
 from algotrading.domain.trades import TradeStatus
 from algotrading.exchange.errors import ExchangeError
-from algotrading.exchange.types import Position
+from algotrading.exchange.types import ExchangePosition
 from algotrading.execution.book import Book, build_book
 from algotrading.execution.context import Ctx
 from algotrading.execution.exits import close_all_live
@@ -41,7 +41,7 @@ JOB = "snapshot"
 class Marks:
     prices: dict[str, Decimal]
     sizes: dict[str, Decimal]
-    positions: dict[str, Position]
+    positions: dict[str, ExchangePosition]
 
 
 def marks(ctx: Ctx) -> Marks:

@@ -15,7 +15,7 @@ from algotrading.db import trades as trades_db
 from algotrading.db.orders import OPEN_STATUSES, get_by_link, insert_intent, update_order
 from algotrading.domain.positions import ExitReason
 from algotrading.domain.trades import OrderPurpose, TradeStatus
-from algotrading.exchange.types import Side
+from algotrading.exchange.types import order_side_to_close
 from algotrading.execution.booking import book_partial, mark_filled, settle
 from algotrading.execution.context import Ctx
 from algotrading.execution.order_ids import order_link_id
@@ -28,10 +28,6 @@ _PURPOSE = {
     "halt": OrderPurpose.EXIT,
 }
 """Intent (of the link id) -> the order's purpose: a halt's close is an exit."""
-
-
-def exit_side(trade: trades_db.Trade) -> Side:
-    return Side.SELL if trade.is_long else Side.BUY
 
 
 def market_exit(
@@ -52,8 +48,8 @@ def market_exit(
         row = insert_intent(
             conn, ctx.account_id, link_id=link, trade_id=trade.id, strategy=trade.strategy,
             symbol=trade.symbol, purpose=_PURPOSE.get(intent, OrderPurpose.EXIT),
-            side=exit_side(trade).value, qty=qty, bar_close_ms=ctx.close_ms, reduce_only=True,
-            reason=reason,
+            side=order_side_to_close(trade.side).value, qty=qty, bar_close_ms=ctx.close_ms,
+            reduce_only=True, reason=reason,
         )  # fmt: skip
     sent = send(ctx, row, None)
     if sent.rejected is not None:

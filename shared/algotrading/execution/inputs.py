@@ -46,7 +46,7 @@ EXTEND_LIMIT = 200
 """More missing candles than this are fetched whole again."""
 
 
-class MarketData:
+class CloseMarketData:
     """Closed candles, funding and open interest at a close time, from one exchange."""
 
     def __init__(self, exchange: ExchangeService, max_entries: int = CACHE_ENTRIES) -> None:

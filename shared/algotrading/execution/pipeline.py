@@ -28,7 +28,7 @@ from algotrading.execution.reconcile import reconcile
 from algotrading.execution.schedule import due
 from algotrading.execution.universe import wanted_symbols
 from algotrading.risk.sizing import dec
-from algotrading.strategies.base import MarketHistory, SignalFrame, Sizing, Strategy
+from algotrading.strategies.base import MarketHistory, PolicySizing, SignalFrame, Strategy
 from algotrading.strategies.registry import profile_of, sleeve_ids
 
 JOB = "evaluate"
@@ -107,7 +107,7 @@ def _strategy(ctx: Ctx, strategy: Strategy[Any], active: set[str]) -> None:
         return
     book = book_of(ctx)
     weights = {}
-    if strategy.policy.sizing is Sizing.WEIGHT:
+    if strategy.policy.sizing is PolicySizing.WEIGHT:
         weights = basket_weights(ctx, book, strategy, frames, wanted)
     for symbol in wanted:
         if symbol in frames and _current(ctx, strategy, frames[symbol]):

@@ -38,7 +38,7 @@ from algotrading.domain.positions import PositionSide
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.domain.trades import OrderPurpose, TradeStatus
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
-from algotrading.exchange.types import Side
+from algotrading.exchange.types import order_side_to_open
 from algotrading.execution import resting
 from algotrading.execution.book import Book
 from algotrading.execution.booking import book_entry, pending_json
@@ -56,7 +56,7 @@ from algotrading.risk.sizing import (
     stop_level,
     to_instrument,
 )
-from algotrading.strategies.base import SignalFrame, SignalRow, Sizing, Strategy
+from algotrading.strategies.base import PolicySizing, SignalFrame, SignalRow, Strategy
 
 
 def decide(
@@ -161,7 +161,7 @@ def _enter(
     if raw <= ZERO:
         reason = f"no_capital: sizing capital {capital}"
         return _log(ctx, base, action=action, decision="rejected", reason=reason, stop=stop)
-    weighted = strategy.policy.sizing is Sizing.WEIGHT
+    weighted = strategy.policy.sizing is PolicySizing.WEIGHT
     proposal = TradeProposal(strategy.id, row.symbol, side, raw, price, stop,
                              leverage, weighted)  # fmt: skip
     verdict = validate(proposal, risk_context(book.ledger, book.positions, ctx.breakers),
@@ -268,7 +268,7 @@ def _intent(
         entry_price=price, signal_id=signal_id,
     )  # fmt: skip
     save_pending(ctx.conn, ctx.account_id, strategy.id, row.symbol, trade_id, pending_json(row))
-    order_side = Side.BUY if side is PositionSide.LONG else Side.SELL
+    order_side = order_side_to_open(side)
     return insert_intent(
         ctx.conn, ctx.account_id, link_id=link, trade_id=trade_id, strategy=strategy.id,
         symbol=row.symbol, purpose=OrderPurpose.ENTRY, side=order_side.value, qty=qty,

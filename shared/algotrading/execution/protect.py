@@ -18,12 +18,12 @@ from algotrading.db import trades as trades_db
 from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
 from algotrading.domain.positions import ExitReason
 from algotrading.exchange.errors import ExchangeError, InvalidRequest
-from algotrading.exchange.types import Position
+from algotrading.exchange.types import ExchangePosition
 from algotrading.execution.context import Ctx
 from algotrading.execution.exits import market_exit
 
 
-def is_protected(trade: trades_db.Trade, position: Position | None) -> bool:
+def is_protected(trade: trades_db.Trade, position: ExchangePosition | None) -> bool:
     """Whether the exchange position holds the trade's levels (None = not known: assume not)."""
     if trade.stop_loss is None and trade.take_profit is None:
         return True
@@ -32,7 +32,9 @@ def is_protected(trade: trades_db.Trade, position: Position | None) -> bool:
     return position.stop_loss == trade.stop_loss and position.take_profit == trade.take_profit
 
 
-def protect(ctx: Ctx, trade: trades_db.Trade, position: Position | None, open_qty: Decimal) -> bool:
+def protect(
+    ctx: Ctx, trade: trades_db.Trade, position: ExchangePosition | None, open_qty: Decimal
+) -> bool:
     """Set the trade's levels on the exchange position unless it holds them already."""
     if is_protected(trade, position):
         return True

@@ -34,7 +34,7 @@ from algotrading.domain.intervals import HOUR_MS
 from algotrading.domain.positions import ExitReason, PositionState
 from algotrading.domain.trades import OrderPurpose, TradeStatus
 from algotrading.exchange.errors import ExchangeError
-from algotrading.exchange.types import Order, Position, Side
+from algotrading.exchange.types import ExchangePosition, Order, order_side_to_open
 from algotrading.execution.booking import (
     SINCE_MARGIN_MS,
     book_entry,
@@ -128,7 +128,7 @@ def _exit(ctx: Ctx, row: OrderRow, order: Order) -> None:
     mark_filled(ctx, row, order)  # a full exit: the position check settles the trade
 
 
-def _position(ctx: Ctx, trade: trades_db.Trade, position: Position | None) -> None:
+def _position(ctx: Ctx, trade: trades_db.Trade, position: ExchangePosition | None) -> None:
     stored = load_positions(ctx.conn, ctx.account_id).get((trade.strategy, trade.symbol))
     state = stored.position if stored is not None and stored.trade_id == trade.id else None
     if position is None:
@@ -145,7 +145,7 @@ def _position(ctx: Ctx, trade: trades_db.Trade, position: Position | None) -> No
             level = AlertLevel.CRITICAL if closed.exit_reason is ExitReason.LIQUIDATION else None
             _report(ctx, "closed_at_exchange", trade.symbol, message, level)
         return
-    expected = Side.BUY if trade.is_long else Side.SELL
+    expected = order_side_to_open(trade.side)
     if position.side is not expected:
         message = (
             f"{trade.strategy} {trade.symbol}: exchange holds {position.side},"
@@ -163,7 +163,7 @@ def _position(ctx: Ctx, trade: trades_db.Trade, position: Position | None) -> No
 
 
 def _size(
-    ctx: Ctx, trade: trades_db.Trade, position: Position, state: PositionState | None
+    ctx: Ctx, trade: trades_db.Trade, position: ExchangePosition, state: PositionState | None
 ) -> None:
     """Report (once per size) a position that is not the size our trade expects."""
     exits = sum((o.filled_qty for o in trade_orders(ctx.conn, trade.id) if o.reduce_only), ZERO)
@@ -181,7 +181,7 @@ def _size(
     )  # fmt: skip
 
 
-def _unattributed(ctx: Ctx, position: Position) -> None:
+def _unattributed(ctx: Ctx, position: ExchangePosition) -> None:
     message = (
         f"{position.symbol}: exchange position {position.side} {position.size} is not one of"
         " our trades (manual trade?); left untouched"

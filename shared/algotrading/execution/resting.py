@@ -31,7 +31,7 @@ from algotrading.db.orders import OrderRow, insert_intent, set_price, trade_orde
 from algotrading.domain.positions import ExitReason, PositionState
 from algotrading.domain.trades import OrderPurpose
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
-from algotrading.exchange.types import Order, Side, TriggerDirection
+from algotrading.exchange.types import Order, TriggerDirection, order_side_to_close
 from algotrading.execution.context import Ctx
 from algotrading.execution.order_ids import link_prefix, order_link_id
 from algotrading.execution.submit import send
@@ -169,7 +169,7 @@ def _place(
 ) -> None:
     qty = partial_qty(ctx, strategy, state, trade.symbol, open_qty)
     link = order_link_id(ctx.account_id, trade.strategy, trade.symbol, INTENT, ctx.close_ms)
-    side = Side.SELL if trade.is_long else Side.BUY
+    side = order_side_to_close(trade.side)
     with ctx.tx() as conn:
         row = insert_intent(
             conn, ctx.account_id, link_id=link, trade_id=trade.id, strategy=trade.strategy,

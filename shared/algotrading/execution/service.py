@@ -30,7 +30,7 @@ from algotrading.exchange.factory import open_bybit
 from algotrading.exchange.port import ExchangeService
 from algotrading.execution import equity, pipeline
 from algotrading.execution.context import DEFAULT_FILL_DELAYS_S, Ctx
-from algotrading.execution.inputs import MarketData
+from algotrading.execution.inputs import CloseMarketData
 from algotrading.execution.ledger import DEFAULT_LOCK_TIMEOUT_S, run_once
 from algotrading.execution.schedule import check_close
 from algotrading.execution.thresholds import thresholds_from_settings
@@ -51,7 +51,7 @@ class Runtime:
     """Reusable collaborators: one exchange client and its candle cache, one notifier."""
 
     exchange: ExchangeService | None = None
-    market: MarketData | None = None
+    market: CloseMarketData | None = None
     notifier: Notifier | None = None
     fill_delays_s: tuple[float, ...] = DEFAULT_FILL_DELAYS_S
     lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
@@ -171,7 +171,7 @@ def _context(
         exchange = open_bybit(account.base_url, credentials)
         rt.exchange = exchange
     if rt.market is None or rt.market.exchange is not exchange:
-        rt.market = MarketData(exchange)
+        rt.market = CloseMarketData(exchange)
     rt.notifier = rt.notifier or notifier_from_settings(settings)
     return Ctx(
         conn=conn, exchange=exchange, market=rt.market, notifier=rt.notifier,

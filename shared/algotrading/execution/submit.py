@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from algotrading.db.orders import OrderRow
 from algotrading.exchange.errors import ExchangeError, ExchangeRejected
-from algotrading.exchange.types import Order, OrderRequest, OrderStatus, Side, TriggerDirection
+from algotrading.exchange.types import Order, OrderRequest, OrderSide, OrderStatus, TriggerDirection
 from algotrading.execution.context import Ctx
 from algotrading.logs import get_logger
 
@@ -49,7 +49,7 @@ def send(
     is not followed; the reconciliation asks for it at every evaluation."""
     request = OrderRequest(
         symbol=row.symbol,
-        side=Side(row.side),
+        side=OrderSide(row.side),
         qty=row.qty,
         order_link_id=row.order_link_id,
         price=expected_price if trigger is None else None,

@@ -5,8 +5,8 @@ a strategy whose profile names a scan (momentum, carry) trades that scanned univ
 (`market.scan`), fed from the exchange: the trading
 USDT perpetuals (instruments), each one's daily candles closed by the scan time, and for carry
 the liquid symbols' funding settlements. A scan is taken once per scan time (momentum weekly at
-its Monday 00:00 UTC rebalance, carry daily at 00:00 UTC) and kept in `MarketData.scans`, so the
-evaluations in between reuse it; the others (trend, the scalper) keep their default lists.
+its Monday 00:00 UTC rebalance, carry daily at 00:00 UTC) and kept in `CloseMarketData.scans`, so
+the evaluations in between reuse it; the others (trend, the scalper) keep their default lists.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from algotrading.domain.intervals import DAY_MS, Interval
 from algotrading.domain.series import Candles, FundingHistory
 from algotrading.exchange.errors import ExchangeRejected
 from algotrading.exchange.port import without_open_candle
-from algotrading.execution.inputs import MarketData
+from algotrading.execution.inputs import CloseMarketData
 from algotrading.market.candles import closed_only
 from algotrading.market.scan import (
     FUNDING_DAYS,
@@ -37,7 +37,7 @@ FUNDING_PAGE = 200
 
 
 def wanted_symbols(
-    market: MarketData,
+    market: CloseMarketData,
     strategy: Strategy[Any],
     config: StrategyConfig,
     active: list[str],
@@ -52,7 +52,7 @@ def wanted_symbols(
 
 
 def scanned(
-    market: MarketData, strategy: Strategy[Any], active: list[str], close_ms: int
+    market: CloseMarketData, strategy: Strategy[Any], active: list[str], close_ms: int
 ) -> list[str]:
     """The scan in force at `close_ms`, taken on first use and kept for its scan time."""
     at = scan_time(_scan_of(strategy), close_ms)
@@ -63,7 +63,9 @@ def scanned(
     return list(market.scans[key])
 
 
-def _scan(market: MarketData, strategy: Strategy[Any], active: list[str], at: int) -> list[str]:
+def _scan(
+    market: CloseMarketData, strategy: Strategy[Any], active: list[str], at: int
+) -> list[str]:
     cfg = strategy.universe_config
     fetched = {s: _daily(market, s, at, cfg.history_days) for s in active}
     daily = {s: c for s, c in fetched.items() if c is not None and len(c)}
@@ -80,7 +82,7 @@ def _scan_of(strategy: Strategy[Any]) -> Scan:
     return scan
 
 
-def _daily(market: MarketData, symbol: str, at: int, days: int) -> Candles | None:
+def _daily(market: CloseMarketData, symbol: str, at: int, days: int) -> Candles | None:
     """The daily candles closed by the scan; None when the exchange refuses the symbol."""
     market.requests += 1
     try:
@@ -90,7 +92,7 @@ def _daily(market: MarketData, symbol: str, at: int, days: int) -> Candles | Non
     return closed_only(without_open_candle(raw), D1, at)
 
 
-def _funding(market: MarketData, symbol: str, at: int) -> FundingHistory:
+def _funding(market: CloseMarketData, symbol: str, at: int) -> FundingHistory:
     """The settlements the carry scan reads: the week before the scan, less the lag."""
     market.requests += 1
     end = at - FUNDING_LAG_MS

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from algotrading.exchange.types import SymbolInfo
-from algotrading.strategies.base import PositionPolicy, Sizing
+from algotrading.strategies.base import PolicySizing, PositionPolicy
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -76,7 +76,7 @@ def entry_quantity(
     """The raw quantity of an entry before the risk caps: the weight of the sleeve at the
     policy's leverage for a weight-sized strategy (`weight` None or not positive: nothing), else
     the policy's risk % (the account's `default_risk_pct` when it has none) over the stop."""
-    if policy.sizing is Sizing.WEIGHT:
+    if policy.sizing is PolicySizing.WEIGHT:
         if weight is None or not weight.is_finite():
             return ZERO
         return weight_quantity(capital, weight, dec(policy.leverage), price)

@@ -233,7 +233,7 @@ class TrailStart(StrEnum):
     """After the partial exit: the remainder trails."""
 
 
-class Sizing(StrEnum):
+class PolicySizing(StrEnum):
     RISK = "risk"
     """Quantity from the risk per trade and the stop distance (risk module)."""
     WEIGHT = "weight"
@@ -265,7 +265,7 @@ class PositionPolicy:
     exit_on_signal: bool = True
     leverage: float = 1.0
     risk_per_trade_pct: float | None = None
-    sizing: Sizing = Sizing.RISK
+    sizing: PolicySizing = PolicySizing.RISK
 
     def __post_init__(self) -> None:
         if self.partial_fraction is not None and not 0 < self.partial_fraction < 1:

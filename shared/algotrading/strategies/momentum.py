@@ -30,9 +30,9 @@ from algotrading.market.universe import RankedSymbol, UniverseConfig, rank_unive
 from algotrading.strategies.align import close_times
 from algotrading.strategies.base import (
     MarketHistory,
+    PolicySizing,
     PositionPolicy,
     SignalFrame,
-    Sizing,
     Strategy,
     check_history_keys,
 )
@@ -127,7 +127,7 @@ class MomentumStrategy(Strategy[MomentumParams]):
             initial_stop=True,
             exit_on_signal=True,
             leverage=self.params.leverage,
-            sizing=Sizing.WEIGHT,
+            sizing=PolicySizing.WEIGHT,
         )
 
     def frames(

@@ -5,7 +5,7 @@
 """
 
 from algotrading.backtest.portfolio.blobs import BlobStore, LocalBlobStore
-from algotrading.backtest.portfolio.config import PortfolioConfig
+from algotrading.backtest.portfolio.config import PortfolioBacktestConfig
 from algotrading.backtest.portfolio.result import PortfolioResult
 from algotrading.backtest.portfolio.runner import run_portfolio, run_units
 from algotrading.backtest.portfolio.units import UnitResult, UnitSpec, plan, run_unit
@@ -13,7 +13,7 @@ from algotrading.backtest.portfolio.units import UnitResult, UnitSpec, plan, run
 __all__ = [
     "BlobStore",
     "LocalBlobStore",
-    "PortfolioConfig",
+    "PortfolioBacktestConfig",
     "PortfolioResult",
     "UnitResult",
     "UnitSpec",

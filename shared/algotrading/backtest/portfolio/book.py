@@ -40,7 +40,7 @@ class Candidate:
 
 
 @dataclass
-class Position:
+class BookPosition:
     """A taken candidate with its quantity, priced as the executor's fills (`pricing`); legs and
     settlements are booked as time passes."""
 
@@ -137,7 +137,7 @@ class Sleeve:
         self.funding += funding
 
 
-def book_until(position: Position, sleeve: Sleeve, now_ms: int) -> None:
+def book_until(position: BookPosition, sleeve: Sleeve, now_ms: int) -> None:
     """Book the position's legs and settlements known by `now_ms`."""
     legs, flows, qty = position.c.legs, position.c.funding, position.qty
     while position.next_leg < len(legs) and legs[position.next_leg, 1] <= now_ms:
@@ -160,7 +160,7 @@ def ledger_at(
     capital: float,
     allocation: AllocationTable,
     sleeves: dict[str, Sleeve],
-    positions: list[Position],
+    positions: list[BookPosition],
     now_ms: int,
 ) -> PortfolioLedger:
     """The live sleeve ledger (`portfolio.build_ledger`) from each sleeve's booked money and

@@ -34,7 +34,13 @@ from typing import Any
 import numpy as np
 
 from algotrading.backtest.portfolio.blobs import BlobStore
-from algotrading.backtest.portfolio.book import Candidate, Position, Sleeve, book_until, ledger_at
+from algotrading.backtest.portfolio.book import (
+    BookPosition,
+    Candidate,
+    Sleeve,
+    book_until,
+    ledger_at,
+)
 from algotrading.backtest.portfolio.pricing import price_position
 from algotrading.backtest.portfolio.units import UnitResult
 from algotrading.backtest.progress import DAY_CLOSES, Stage
@@ -56,7 +62,7 @@ from algotrading.risk.sizing import (
     stop_level,
     to_instrument,
 )
-from algotrading.strategies.base import Sizing
+from algotrading.strategies.base import PolicySizing
 from algotrading.strategies.registry import default_allocation, get_strategy, sleeve_ids
 
 GRID_MS = Interval("15m").ms
@@ -82,8 +88,8 @@ class _State:
     thresholds: BreakerThresholds
     fee_rate: Decimal
     sleeves: dict[str, Sleeve]
-    open: list[Position] = field(default_factory=list)
-    done: list[Position] = field(default_factory=list)
+    open: list[BookPosition] = field(default_factory=list)
+    done: list[BookPosition] = field(default_factory=list)
     breakers: dict[str, BreakerState] = field(default_factory=dict)
     transitions: list[dict[str, Any]] = field(default_factory=list)
     decisions: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -162,12 +168,12 @@ def combine(
     return Combined(times, curves[:, 0], curve_of, trades, state.transitions, state.decisions)
 
 
-def _trade_key(p: Position) -> tuple[float, tuple[int, int]]:
+def _trade_key(p: BookPosition) -> tuple[float, tuple[int, int]]:
     return float(p.c.row[1]), p.c.rank
 
 
 def _book(state: _State, now: int) -> None:
-    still: list[Position] = []
+    still: list[BookPosition] = []
     for p in state.open:
         before = (p.next_leg, p.next_flow)
         book_until(p, state.sleeves[p.c.strategy], now)
@@ -204,7 +210,7 @@ def _enter(
     if refused is not None:
         return _count(state, c.strategy, refused)
     priced = price_position(c, float(qty), shadow, info, float(state.fee_rate))
-    position = Position(c, float(qty), shadow, priced)
+    position = BookPosition(c, float(qty), shadow, priced)
     fee = priced.entry_fee
     state.sleeves[c.strategy].book(position.shadow, 0.0, fee, 0.0)
     position.booked["fees"] += fee
@@ -230,7 +236,7 @@ def _quantity(
     side = int(c.row[2])
     ledger = ledger_at(state.capital, state.allocation, state.sleeves, state.open, now)
     policy = get_strategy(c.strategy, params.get(c.strategy)).policy
-    weighted = policy.sizing is Sizing.WEIGHT
+    weighted = policy.sizing is PolicySizing.WEIGHT
     weight = _weight(state, c, now, group) if weighted else None
     raw = entry_quantity(policy, ledger.sizing_capital(c.strategy), price, stop, weight,
                          state.fee_rate, state.limits.max_risk_per_trade_pct)  # fmt: skip

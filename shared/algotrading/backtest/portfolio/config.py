@@ -25,7 +25,7 @@ DEFAULT_CHUNK = 2
 
 
 @dataclass(frozen=True, slots=True)
-class PortfolioConfig:
+class PortfolioBacktestConfig:
     """The sleeves (every registered strategy with a profile) over one span of one data set.
 
     `strategies` overrides a strategy's parameters or symbols as an account's strategy config

@@ -24,7 +24,7 @@ from algotrading.backtest.portfolio.analysis import (
 )
 from algotrading.backtest.portfolio.blobs import LocalBlobStore
 from algotrading.backtest.portfolio.combine import GRID_MS, combine, load_candidates
-from algotrading.backtest.portfolio.config import PortfolioConfig
+from algotrading.backtest.portfolio.config import PortfolioBacktestConfig
 from algotrading.backtest.portfolio.instruments import instrument_infos
 from algotrading.backtest.portfolio.result import PortfolioResult
 from algotrading.backtest.portfolio.units import UnitResult, UnitSpec, choose, plan, run_unit
@@ -64,7 +64,7 @@ def _ticked(result: dict[str, Any], advance: Advance | None) -> dict[str, Any]:
 
 
 def run_portfolio(
-    config: PortfolioConfig,
+    config: PortfolioBacktestConfig,
     workers: int = 1,
     blob_dir: Path | None = None,
     run_id: str | None = None,
@@ -109,7 +109,7 @@ def default_start(results: list[UnitResult]) -> int:
 
 
 def _finish(
-    config: PortfolioConfig,
+    config: PortfolioBacktestConfig,
     specs: list[UnitSpec],
     results: list[UnitResult],
     blobs: LocalBlobStore,
@@ -156,7 +156,7 @@ def _finish(
     )  # fmt: skip
 
 
-def _assumptions(config: PortfolioConfig, specs: list[UnitSpec]) -> dict[str, Any]:
+def _assumptions(config: PortfolioBacktestConfig, specs: list[UnitSpec]) -> dict[str, Any]:
     return {
         "grid": "every 15m close: book exits and funding, entries, then breaker snapshot",
         "fill_model": "algotrading.domain.fills (as the single-strategy backtest)",

@@ -27,7 +27,7 @@ from algotrading.backtest.idle import (
     warm_up,
 )
 from algotrading.backtest.portfolio.blobs import BlobStore
-from algotrading.backtest.portfolio.config import PortfolioConfig
+from algotrading.backtest.portfolio.config import PortfolioBacktestConfig
 from algotrading.backtest.portfolio.outcomes import candidate_outcomes
 from algotrading.backtest.trades import Bars
 from algotrading.domain.intervals import DAY_MS, Interval
@@ -82,7 +82,7 @@ class UnitResult:
         return cls(**data)
 
 
-def plan(config: PortfolioConfig) -> list[UnitSpec]:
+def plan(config: PortfolioBacktestConfig) -> list[UnitSpec]:
     """The units of a run, in a fixed order (strategy in allocation order, then chunk)."""
     chosen = choose(config).symbols
     end = config.end_ms if config.end_ms is not None else _data_end(chosen, config)
@@ -109,7 +109,7 @@ class Chosen:
     idle: list[IdleReason]
 
 
-def choose(config: PortfolioConfig) -> Chosen:
+def choose(config: PortfolioBacktestConfig) -> Chosen:
     """Each enabled strategy's symbols that the data has; the others are idle `not_in_data`
     (live skips symbols the exchange lacks, and says so in its log)."""
     data = DataSet(list(config.data_dirs))
@@ -133,14 +133,14 @@ def choose(config: PortfolioConfig) -> Chosen:
     return Chosen(chosen, idle)
 
 
-def _dirs(config: PortfolioConfig, strategy: str) -> tuple[str, ...]:
+def _dirs(config: PortfolioBacktestConfig, strategy: str) -> tuple[str, ...]:
     """A turnover-scanned strategy reads its universe's data, the others the run's data."""
     scanned = profile_of(strategy).universe is Scan.TURNOVER
     return config.universe_dirs if scanned else config.data_dirs
 
 
 def _universe(
-    config: PortfolioConfig,
+    config: PortfolioBacktestConfig,
     strategy: Strategy[Any],
     universe: DataSet,
     idle: list[IdleReason],
@@ -174,7 +174,7 @@ def _daily(data: DataSet, symbol: str) -> bool:
     return any(DAY_MS % iv.ms == 0 for iv in data.intervals(symbol))
 
 
-def _data_end(chosen: dict[str, list[str]], config: PortfolioConfig) -> int:
+def _data_end(chosen: dict[str, list[str]], config: PortfolioBacktestConfig) -> int:
     """The last close every chosen symbol's entry-timeframe data reaches (a symbol without
     that timeframe is idle in its unit and sets no end)."""
     ends = []

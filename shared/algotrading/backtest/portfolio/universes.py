@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from algotrading.backtest.portfolio.book import Candidate
-from algotrading.backtest.portfolio.config import PortfolioConfig
+from algotrading.backtest.portfolio.config import PortfolioBacktestConfig
 from algotrading.domain.series import Candles, FundingHistory
 from algotrading.errors import DataFileError
 from algotrading.market.datafiles import DataSet
@@ -29,7 +29,7 @@ from algotrading.strategies.registry import get_strategy, profile_of, sleeve_ids
 class Membership:
     """The symbols each strategy may enter, as of a signal time (module docstring)."""
 
-    def __init__(self, config: PortfolioConfig) -> None:
+    def __init__(self, config: PortfolioBacktestConfig) -> None:
         self.explicit: dict[str, set[str]] = {}
         self.funding_scans: dict[str, UniverseConfig] = {}
         for strategy in sleeve_ids():

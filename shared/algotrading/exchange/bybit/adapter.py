@@ -30,9 +30,9 @@ from algotrading.exchange.errors import InvalidRequest, UnknownSymbol
 from algotrading.exchange.types import (
     AccountInfo,
     Balance,
+    ExchangePosition,
     FundingRate,
     OpenInterest,
-    Position,
     SymbolInfo,
     Ticker,
 )
@@ -249,10 +249,10 @@ class BybitExchange(BybitTrading):
             "account_read", "get_wallet_balance", signed=True, accountType=ACCOUNT_TYPE, coin=coin
         ).result
 
-    def get_positions(self, symbol: str | None = None) -> list[Position]:
+    def get_positions(self, symbol: str | None = None) -> list[ExchangePosition]:
         """Quirk 8: without a symbol Bybit wants `settleCoin=USDT`. Only linear is asked (7)."""
         where = {"symbol": check_symbol(symbol)} if symbol else {"settleCoin": SETTLE_COIN}
-        positions: list[Position] = []
+        positions: list[ExchangePosition] = []
         for page in self._client.pages(
             "position_read", "get_positions", signed=True, category=CATEGORY, limit=200, **where
         ):

@@ -22,15 +22,15 @@ from algotrading.exchange.types import (
     ZERO,
     AccountInfo,
     Balance,
+    ExchangePosition,
     Execution,
     FundingRate,
     FundingSettlement,
     OpenInterest,
     Order,
+    OrderSide,
     OrderStatus,
     OrderType,
-    Position,
-    Side,
     SymbolInfo,
     Ticker,
     TimeInForce,
@@ -88,7 +88,7 @@ _TIF = {
     "FOK": TimeInForce.FOK,
     "PostOnly": TimeInForce.POST_ONLY,
 }
-_SIDE = {"Buy": Side.BUY, "Sell": Side.SELL}
+_SIDE = {"Buy": OrderSide.BUY, "Sell": OrderSide.SELL}
 _NO_REJECT = {"", "EC_NoError"}
 
 
@@ -132,7 +132,7 @@ def first(raw: Raw, *names: str) -> Any:
     return None
 
 
-def side(value: Any) -> Side:
+def side(value: Any) -> OrderSide:
     try:
         return _SIDE[value]
     except KeyError:
@@ -230,12 +230,12 @@ def parse_account_info(raw: Raw, account_type: str | None = None) -> AccountInfo
     )
 
 
-def parse_position(raw: Raw) -> Position | None:
+def parse_position(raw: Raw) -> ExchangePosition | None:
     """None for a flat row (Bybit lists symbols with size 0 and side "")."""
     size = dec(raw.get("size"))
     if size == 0 or not raw.get("side"):
         return None
-    return Position(
+    return ExchangePosition(
         symbol=str(raw["symbol"]),
         side=side(raw["side"]),
         size=size,

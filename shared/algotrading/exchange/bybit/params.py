@@ -13,14 +13,14 @@ from algotrading.exchange.bybit.mapper import CATEGORY, fmt
 from algotrading.exchange.errors import InvalidRequest, LeverageOutOfRange, OrderBelowMinimum
 from algotrading.exchange.types import (
     OrderRequest,
+    OrderSide,
     OrderType,
-    Side,
     SymbolInfo,
     TimeInForce,
     TriggerDirection,
 )
 
-_SIDE = {Side.BUY: "Buy", Side.SELL: "Sell"}
+_SIDE = {OrderSide.BUY: "Buy", OrderSide.SELL: "Sell"}
 _DIRECTION = {TriggerDirection.RISE: 1, TriggerDirection.FALL: 2}
 _TIF = {
     TimeInForce.GTC: "GTC",

@@ -14,7 +14,14 @@ from decimal import Decimal
 from algotrading.domain import fills
 from algotrading.local.bybit_sim.envelope import dec, money
 from algotrading.local.bybit_sim.instruments import InstrumentInfo
-from algotrading.local.bybit_sim.state import ZERO, Account, Execution, LedgerEntry, Order, Position
+from algotrading.local.bybit_sim.state import (
+    ZERO,
+    Account,
+    Execution,
+    LedgerEntry,
+    Order,
+    SimPosition,
+)
 
 
 def order_margin(order: Order) -> Decimal:
@@ -30,7 +37,7 @@ def available(account: Account) -> Decimal:
     return account.wallet - held
 
 
-def opening_qty(position: Position, is_buy: bool, qty: Decimal) -> Decimal:
+def opening_qty(position: SimPosition, is_buy: bool, qty: Decimal) -> Decimal:
     """The part of an order that opens (or adds to) a position; the rest closes one."""
     if position.open and position.is_long != is_buy:
         return max(ZERO, qty - position.size)
@@ -38,7 +45,7 @@ def opening_qty(position: Position, is_buy: bool, qty: Decimal) -> Decimal:
 
 
 def required(
-    position: Position, is_buy: bool, qty: Decimal, price: Decimal, rate: Decimal
+    position: SimPosition, is_buy: bool, qty: Decimal, price: Decimal, rate: Decimal
 ) -> Decimal:
     """Margin for the opening part plus the fee on the whole order."""
     opening = opening_qty(position, is_buy, qty)
@@ -50,7 +57,7 @@ def fee_rate(is_maker: bool, fees: fills.FeeSchedule = fills.BYBIT_FEES) -> Deci
 
 
 def liquidation_levels(
-    position: Position, info: InstrumentInfo, mmr: float
+    position: SimPosition, info: InstrumentInfo, mmr: float
 ) -> tuple[Decimal, Decimal] | None:
     """(liquidation price, bankruptcy price) on the tick grid, against the holder; None if flat."""
     if not position.open:
@@ -144,7 +151,7 @@ def _execution(
 
 
 def book_funding(
-    account: Account, position: Position, rate: float, mark: Decimal, now_ms: int
+    account: Account, position: SimPosition, rate: float, mark: Decimal, now_ms: int
 ) -> Execution:
     """A settlement: size x mark x rate moves between longs and shorts (fills.funding_payment)."""
     value = position.size * mark
@@ -183,7 +190,7 @@ def book_funding(
 
 
 def _log_settlement(
-    account: Account, position: Position, execution: Execution, received: Decimal
+    account: Account, position: SimPosition, execution: Execution, received: Decimal
 ) -> None:
     account.ledger.append(
         LedgerEntry(
@@ -206,7 +213,7 @@ def _log_settlement(
     )
 
 
-def set_leverage(position: Position, leverage: Decimal) -> Decimal:
+def set_leverage(position: SimPosition, leverage: Decimal) -> Decimal:
     """New leverage; returns the extra margin the position now needs (negative: released)."""
     before = position.margin
     position.leverage = leverage
@@ -216,7 +223,7 @@ def set_leverage(position: Position, leverage: Decimal) -> Decimal:
 
 
 def _close(
-    position: Position, is_buy: bool, qty: Decimal, price: Decimal, bust: bool
+    position: SimPosition, is_buy: bool, qty: Decimal, price: Decimal, bust: bool
 ) -> tuple[Decimal, Decimal]:
     """Close up to `qty` of an opposite position; returns (closed size, realised pnl)."""
     if not position.open or position.is_long == is_buy:
@@ -242,7 +249,7 @@ def _close(
     return closed, pnl
 
 
-def _open(position: Position, is_buy: bool, qty: Decimal, price: Decimal, now_ms: int) -> None:
+def _open(position: SimPosition, is_buy: bool, qty: Decimal, price: Decimal, now_ms: int) -> None:
     if not position.open:
         position.side = "Buy" if is_buy else "Sell"
         position.size = qty
@@ -258,7 +265,7 @@ def _open(position: Position, is_buy: bool, qty: Decimal, price: Decimal, now_ms
     position.margin += money(qty * price / position.leverage)
 
 
-def _signed(position: Position) -> Decimal:
+def _signed(position: SimPosition) -> Decimal:
     return position.size if position.is_long or not position.open else -position.size
 
 
@@ -266,7 +273,7 @@ def _ledger_id(account: Account) -> str:
     return f"{account.uid}{len(account.ledger) + 1:010d}"
 
 
-def _log_trade(account: Account, execution: Execution, position: Position) -> None:
+def _log_trade(account: Account, execution: Execution, position: SimPosition) -> None:
     account.ledger.append(
         LedgerEntry(
             id=_ledger_id(account),

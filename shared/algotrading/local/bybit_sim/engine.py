@@ -25,7 +25,7 @@ from algotrading.local.bybit_sim.state import (
     ZERO,
     Account,
     Order,
-    Position,
+    SimPosition,
     account_from_json,
     to_json,
 )
@@ -90,7 +90,7 @@ class Engine:
     def marks(self) -> dict[str, Decimal]:
         return {s: self.mark(s) for s in self.market.tapes}
 
-    def position(self, account: Account, symbol: str) -> Position:
+    def position(self, account: Account, symbol: str) -> SimPosition:
         lev = min(DEFAULT_LEVERAGE, self.info(symbol).max_leverage)
         return account.position(symbol, account.leverage.get(symbol, lev))
 
@@ -230,7 +230,7 @@ class Engine:
                 ):
                     self._fill_resting(account, order)
 
-    def _check_exit(self, account: Account, position: Position, bar: fills.Bar) -> None:
+    def _check_exit(self, account: Account, position: SimPosition, bar: fills.Bar) -> None:
         info = self.infos[position.symbol]
         levels = books.liquidation_levels(position, info, self.mmr)
         assert levels is not None

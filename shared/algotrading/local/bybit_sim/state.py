@@ -76,7 +76,7 @@ class Order:
 
 
 @dataclass
-class Position:
+class SimPosition:
     symbol: str
     leverage: Decimal
     side: str = ""
@@ -158,7 +158,7 @@ class Account:
     wallet: Decimal
     created_ms: int
     cum_realised: Decimal = ZERO
-    positions: dict[str, Position] = field(default_factory=dict)
+    positions: dict[str, SimPosition] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     link_ids: dict[str, str] = field(default_factory=dict)
     executions: list[Execution] = field(default_factory=list)
@@ -170,10 +170,10 @@ class Account:
         self.seq += 1
         return self.seq
 
-    def position(self, symbol: str, default_leverage: Decimal) -> Position:
+    def position(self, symbol: str, default_leverage: Decimal) -> SimPosition:
         if symbol not in self.positions:
             lev = self.leverage.get(symbol, default_leverage)
-            self.positions[symbol] = Position(symbol, lev)
+            self.positions[symbol] = SimPosition(symbol, lev)
         return self.positions[symbol]
 
     def active_orders(self, symbol: str | None = None) -> list[Order]:
@@ -218,7 +218,7 @@ def _load(cls: type[T], data: dict[str, Any]) -> T:
 
 def account_from_json(data: dict[str, Any]) -> Account:
     account = _load(Account, {k: v for k, v in data.items() if k in _SCALARS})
-    account.positions = {k: _load(Position, v) for k, v in data["positions"].items()}
+    account.positions = {k: _load(SimPosition, v) for k, v in data["positions"].items()}
     account.orders = {k: _load(Order, v) for k, v in data["orders"].items()}
     account.link_ids = dict(data["link_ids"])
     account.executions = [_load(Execution, v) for v in data["executions"]]

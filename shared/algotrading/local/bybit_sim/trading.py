@@ -18,7 +18,7 @@ from algotrading.local.bybit_sim.engine import Engine
 from algotrading.local.bybit_sim.envelope import BybitError, dec, params_error
 from algotrading.local.bybit_sim.instruments import InstrumentInfo
 from algotrading.local.bybit_sim.params import Params
-from algotrading.local.bybit_sim.state import ZERO, Account, Order, Position
+from algotrading.local.bybit_sim.state import ZERO, Account, Order, SimPosition
 from algotrading.market.instruments import MIN_NOTIONAL
 
 _LINK_ID = re.compile(r"^[A-Za-z0-9_-]{1,36}$")
@@ -347,7 +347,7 @@ def _check_margin(
 
 
 def _check_new_leverage(
-    engine: Engine, account: Account, position: Position, leverage: Decimal
+    engine: Engine, account: Account, position: SimPosition, leverage: Decimal
 ) -> None:
     """Raising leverage frees margin; lowering it needs more, and neither may liquidate."""
     extra_margin = position.entry * position.size / leverage - position.margin

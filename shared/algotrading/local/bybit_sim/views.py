@@ -15,7 +15,14 @@ from algotrading.local.bybit_sim import books
 from algotrading.local.bybit_sim.envelope import dec, float_text, money, text
 from algotrading.local.bybit_sim.instruments import InstrumentInfo
 from algotrading.local.bybit_sim.market import Candle, KlineInterval, SymbolTape
-from algotrading.local.bybit_sim.state import ZERO, Account, Execution, LedgerEntry, Order, Position
+from algotrading.local.bybit_sim.state import (
+    ZERO,
+    Account,
+    Execution,
+    LedgerEntry,
+    Order,
+    SimPosition,
+)
 
 DAY_MS = 24 * HOUR_MS
 
@@ -73,7 +80,7 @@ def order_row(order: Order, info: InstrumentInfo, ws: bool = False) -> dict[str,
 
 
 def position_row(
-    position: Position, info: InstrumentInfo, mark: Decimal, mmr: float, ws: bool = False
+    position: SimPosition, info: InstrumentInfo, mark: Decimal, mmr: float, ws: bool = False
 ) -> dict[str, Any]:
     """REST answers `avgPrice`, the WebSocket `entryPrice` (as Bybit does)."""
     levels = books.liquidation_levels(position, info, mmr)
@@ -122,7 +129,7 @@ def position_row(
     return row
 
 
-def unrealised(position: Position, mark: Decimal) -> Decimal:
+def unrealised(position: SimPosition, mark: Decimal) -> Decimal:
     if not position.open:
         return ZERO
     return money(fills.realized_pnl(position.entry, mark, position.size, position.is_long))
