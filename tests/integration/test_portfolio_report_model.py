@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from algotrading.backtest.portfolio import PortfolioConfig, run_portfolio
+from algotrading.backtest.portfolio import PortfolioBacktestConfig, run_portfolio
 from algotrading.backtest.portfolio.result import PortfolioResult
 from algotrading.backtest.reporting import Report, Section, portfolio_report, render_html
 from algotrading.domain.timefmt import parse_time
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow  # a short portfolio run builds the model (about 3
 @pytest.fixture(scope="module")
 def short_run() -> PortfolioResult:
     """The bundled data set from its default start (30 Sep 22:00) to 15 Oct: both months."""
-    config = PortfolioConfig(
+    config = PortfolioBacktestConfig(
         start_ms=parse_time("2025-09-30T22:00"), end_ms=parse_time("2025-10-15")
     )
     return run_portfolio(config, 1, run_id="bt-report", created_ms=1)
