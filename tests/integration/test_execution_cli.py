@@ -23,7 +23,9 @@ from team_data import TEST_DATA
 from algotrading.cli.main import main
 from algotrading.domain.timefmt import ms_to_iso
 
-TABLES = ("evaluations", "signals", "orders", "trades", "portfolio_state", "alerts")
+TABLES = (
+    "evaluations", "signals", "orders", "trades", "portfolio_state", "alerts", "operator_actions",
+)  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +95,16 @@ def test_the_portfolio_is_force_resumed_with_who_and_why_recorded(
     assert rows(use_database, query, account) == [
         ("active", "alice", "exchange incident over", True)
     ]
+    audit = "SELECT action, scope, actor, reason, detail->'transitions'->0->>'to'"
+    audit += " FROM operator_actions WHERE trading_account_id = %s ORDER BY id"
+    assert rows(use_database, audit, account) == [
+        ("pause", "portfolio", None, None, "halted"),
+        ("resume", "portfolio", "alice", "exchange incident over", "active"),
+    ]  # the refused resume wrote nothing
+    alerts = "SELECT kind FROM alerts WHERE trading_account_id = %s ORDER BY id"
+    assert rows(use_database, alerts, account) == [
+        ("breaker_triggered",), ("breaker_released",)
+    ]  # fmt: skip
 
 
 def test_evaluate_and_snapshot_from_the_command_line(
