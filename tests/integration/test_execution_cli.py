@@ -23,7 +23,9 @@ from team_data import TEST_DATA
 from algotrading.cli.main import main
 from algotrading.domain.timefmt import ms_to_iso
 
-TABLES = ("evaluations", "signals", "orders", "trades", "portfolio_state", "alerts")
+TABLES = (
+    "evaluations", "signals", "orders", "trades", "portfolio_state", "alerts", "operator_actions",
+)  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -59,8 +61,16 @@ def nothing_written(url: str, account: int) -> bool:
         ("strategies", "resume", "portfolio", "--account", "{account}", "--reason", "why"),
         ("strategies", "resume", "grid", "--account", "{account}", "--actor", "a", "--reason", "b"),
         ("strategies", "list", "--account", "987654321"),
+        ("strategies", "flatten", "scalper", "--account", "{account}", "--reason", "r", "--yes"),
+        ("strategies", "flatten", "scalper", "--account", "{account}", "--actor", "a", "--yes"),
+        ("strategies", "flatten", "grid", "--account", "{account}", "--actor", "a", "--reason",
+         "r", "--yes"),
+        ("strategies", "flatten", "portfolio", "--account", "987654321", "--actor", "a",
+         "--reason", "r", "--yes"),
+        ("strategies", "flatten", "portfolio", "--account", "{account}", "--actor", "a",
+         "--reason", "r"),  # no --yes and no terminal to ask at
     ],
-)
+)  # fmt: skip
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     use_database: str,
     monkeypatch: pytest.MonkeyPatch,
@@ -93,6 +103,16 @@ def test_the_portfolio_is_force_resumed_with_who_and_why_recorded(
     assert rows(use_database, query, account) == [
         ("active", "alice", "exchange incident over", True)
     ]
+    audit = "SELECT action, scope, actor, reason, detail->'transitions'->0->>'to'"
+    audit += " FROM operator_actions WHERE trading_account_id = %s ORDER BY id"
+    assert rows(use_database, audit, account) == [
+        ("pause", "portfolio", None, None, "halted"),
+        ("resume", "portfolio", "alice", "exchange incident over", "active"),
+    ]  # the refused resume wrote nothing
+    alerts = "SELECT kind FROM alerts WHERE trading_account_id = %s ORDER BY id"
+    assert rows(use_database, alerts, account) == [
+        ("breaker_triggered",), ("breaker_released",)
+    ]  # fmt: skip
 
 
 def test_evaluate_and_snapshot_from_the_command_line(
@@ -179,3 +199,35 @@ def test_paper_replay_outside_the_data_is_refused_before_it_starts(
 ) -> None:
     code, out, err = run(capsys, "paper", "replay", "--start", start, "--end", end)
     assert (code, out, err) == (2, "", line + "\n")
+
+
+def test_flatten_from_the_command_line_needs_who_why_and_a_confirmation(
+    use_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    use_secrets_key(monkeypatch)
+    with sim_at(ENTRY_CLOSE) as sim:
+        account = scalper_account(use_database, sim)
+        acct = ("--account", str(account))
+        run(capsys, "run", "evaluate", *acct, "--at", ms_to_iso(ENTRY_CLOSE))
+        refused = [
+            run(capsys, "strategies", "flatten", "scalper", *acct, "--yes"),
+            run(capsys, "strategies", "flatten", "scalper", *acct, "--actor", "a", "--reason", "r"),
+        ]
+        open_trades = (
+            "SELECT count(*) FROM trades WHERE trading_account_id = %s AND status = 'open'"
+        )
+        still_open = rows(use_database, open_trades, account)[0][0]
+        done = run(capsys, "strategies", "flatten", "scalper", *acct, "--actor", "alice",
+                   "--reason", "exchange incident", "--yes")  # fmt: skip
+        again = run(capsys, "strategies", "flatten", "scalper", *acct, "--actor", "alice",
+                    "--reason", "check", "--yes")  # fmt: skip
+    assert refused == [
+        (2, "", "error: a flatten of scalper needs an actor and a reason\n"),
+        (2, "", "error: flatten of scalper needs --yes when not run at a terminal\n"),
+    ]
+    assert still_open == 1
+    assert done[:2] == (0, f"scalper flattened on account {account}: 1 position(s) closed,"
+                        " 1 order(s) cancelled\n")  # fmt: skip
+    assert again[:2] == (0, f"scalper flattened on account {account}: 0 position(s) closed,"
+                         " 0 order(s) cancelled; scalper was already paused\n")  # fmt: skip
+    assert rows(use_database, open_trades, account)[0][0] == 0

@@ -22,7 +22,7 @@ EXPECTED_TABLES = {
     "users", "trading_accounts", "account_strategy_configs", "signals", "trades", "orders",
     "strategy_state", "portfolio_state", "portfolio_snapshots", "strategy_performance",
     "funding_rates", "funding_payments", "evaluations", "backtest_runs", "backtest_trades",
-    "alerts", "sim_state", "job_runs", "_migrations",
+    "alerts", "sim_state", "job_runs", "operator_actions", "_migrations",
 }  # fmt: skip
 
 

@@ -2,12 +2,16 @@
 
 `pause` is the scope breaker's operator override (force_pause): new entries go to paper until
 `resume` (force_resume), which needs `--actor` and `--reason` (stored with the breaker state and
-the alert) and is the only way out of a hard-floor halt. NAME is a strategy or `portfolio`.
-See docs/RISK.md ("Operator overrides") and docs/EXECUTION.md.
+the alert) and is the only way out of a hard-floor halt. `flatten` cancels the scope's orders,
+closes its live positions at market and halts it (`execution.flatten`); it needs `--actor`,
+`--reason` and a confirmation (`--yes`, or answering the prompt at a terminal). NAME is a
+strategy or `portfolio`. Every action is audited (`operator_actions`). See docs/RISK.md
+("Operator controls") and docs/EXECUTION.md.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 
 import click
@@ -17,6 +21,7 @@ from algotrading.db.accounts import get_account
 from algotrading.db.connection import connection
 from algotrading.domain.breaker import Override
 from algotrading.domain.scopes import check_scope
+from algotrading.errors import AppError
 from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.notify import notifier_from_settings
 from algotrading.settings import get_settings
@@ -29,7 +34,7 @@ account_option = click.option(
 
 @click.group()
 def strategies() -> None:
-    """An account's strategies: configuration and breaker state; pause or resume one."""
+    """An account's strategies: configuration and breaker state; pause, resume or flatten one."""
 
 
 @strategies.command("list")
@@ -94,3 +99,51 @@ def _override(
         click.echo(f"{scope} {verb} on account {account_id}")
     else:
         click.echo(f"{scope} was already {verb} on account {account_id}; nothing changed")
+
+
+class NotConfirmed(AppError):
+    """A flatten nobody confirmed: nothing is done."""
+
+
+@strategies.command("flatten")
+@click.argument("name")
+@account_option
+@click.option("--actor", default=None, help="Who flattens (required; stored).")
+@click.option("--reason", default=None, help="Why (required; stored).")
+@click.option("--yes", is_flag=True, help="Confirm without the prompt (required off a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+def flatten_command(
+    name: str, account_id: int, actor: str | None, reason: str | None, yes: bool, as_json: bool
+) -> None:
+    """Cancel NAME's open orders, close its live positions at market and halt it (a strategy,
+    or `portfolio`: every strategy of the account)."""
+    from algotrading.execution.controls import require_operator
+    from algotrading.execution.flatten import flatten
+
+    scope = check_scope(name.strip().lower(), sleeve_ids())
+    require_operator(f"a flatten of {scope}", actor, reason)
+    with connection(autocommit=True) as conn:
+        get_account(conn, account_id)
+    _confirm(scope, account_id, yes)
+    result = flatten(account_id, scope, actor=actor, reason=reason)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    click.echo(
+        f"{scope} flattened on account {account_id}: {len(result.closed)} position(s) closed,"
+        f" {len(result.cancelled)} order(s) cancelled"
+        + ("" if result.transitions else f"; {scope} was already paused")
+    )
+    for error in result.errors:
+        click.echo(f"  not done: {error}")
+
+
+def _confirm(scope: str, account_id: int, yes: bool) -> None:
+    """A flatten closes real positions: it is confirmed by `--yes` or at the prompt."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise NotConfirmed(f"flatten of {scope} needs --yes when not run at a terminal")
+    question = f"Close every position of {scope} on account {account_id} at market and halt it?"
+    if not click.confirm(question, default=False):
+        raise NotConfirmed(f"flatten of {scope} not confirmed; nothing done")

@@ -28,6 +28,7 @@ class AlertKind(StrEnum):
     DRAWDOWN_WARNING = "drawdown_warning"
     RECONCILIATION = "reconciliation"
     JOB_FAILED = "job_failed"
+    OPERATOR_ACTION = "operator_action"
 
 
 class AlertLevel(StrEnum):
@@ -47,9 +48,10 @@ DEFAULT_LEVEL: Mapping[AlertKind, AlertLevel] = {
     AlertKind.DRAWDOWN_WARNING: AlertLevel.WARNING,
     AlertKind.RECONCILIATION: AlertLevel.WARNING,
     AlertKind.JOB_FAILED: AlertLevel.CRITICAL,
+    AlertKind.OPERATOR_ACTION: AlertLevel.WARNING,
 }
-"""A stop-out and a reconciliation finding deserve a look; a breaker trip or an account that a
-scheduled job could not run deserves a human now."""
+"""A stop-out, a reconciliation finding and an operator's flatten deserve a look; a breaker trip
+or an account that a scheduled job could not run deserves a human now."""
 
 
 @dataclass(frozen=True, slots=True)

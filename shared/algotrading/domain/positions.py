@@ -27,8 +27,9 @@ class ExitReason(StrEnum):
     """Why (part of) a position was closed: `trades.exit_reason`, a backtest leg's reason.
 
     The first six are the exit policy's (`strategies.policy`); the rest are not the policy's
-    choice: the exchange liquidated it, it was closed outside the executor, or a portfolio halt
-    closed everything. Order matters: the backtests code a leg's reason by its position here.
+    choice: the exchange liquidated it, it was closed outside the executor, a portfolio halt
+    closed everything, or an operator flattened the scope (`execution.flatten`). Order matters:
+    the backtests code a leg's reason by its position here (a new member goes last).
     """
 
     STOP_LOSS = "stop_loss"
@@ -40,6 +41,7 @@ class ExitReason(StrEnum):
     LIQUIDATION = "liquidation"
     EXTERNAL = "external"
     PORTFOLIO_HALT = "portfolio_halt"
+    FLATTEN = "flatten"
 
 
 def parse_exit_reason(text: str) -> ExitReason | str:

@@ -6,9 +6,10 @@ managed) and no drawdown recovery resumes it; the portfolio halts every strategy
 `force_resume` brings the scope back with its breaker reference re-based; it needs an actor and
 a reason, stored on the scope's breaker state (`resumed_by`, `resumed_reason`, `resumed_at`),
 and it is the only way out of a hard-floor halt. Both run under the per-account breaker lock the
-snapshot takes, store the transition's alert in the same transaction and send it after the
-commit. The equity the override reads is the realized one (open positions at their entry
-price): the CLI does not reach the exchange, and the next snapshot measures with marks.
+snapshot takes, store the transition's alert and the audit row (`db.audit`) in the same
+transaction and send the alert after the commit. The equity the override reads is the realized
+one (open positions at their entry price): the CLI does not reach the exchange, and the next
+snapshot measures with marks. A flatten (`execution.flatten`) pauses through the same path.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import psycopg
 
 from algotrading.db.alerts import insert_alert, mark_delivered
+from algotrading.db.audit import OperatorAction, record_action
 from algotrading.db.portfolio_config import load_portfolio_config
 from algotrading.db.portfolio_state import load_states, save_states
 from algotrading.db.strategy_configs import load_strategy_configs
@@ -89,24 +91,24 @@ def override_scope(
 ) -> list[Transition]:
     """Apply `force_pause` / `force_resume` to the portfolio or a strategy; returns the
     transition (none when it was already in force). Bad input (an unknown scope, a resume
-    without an actor or a reason) raises before anything is read or written."""
+    without an actor or a reason) raises before anything is read or written. The action is
+    audited (`operator_actions`) in the transaction that changes the breaker, also when it
+    changed nothing; the transition's alert is stored there too and sent after the commit."""
     check_scope(scope, sleeve_ids())
     override = Override(override)
     if override is Override.FORCE_RESUME:
-        who = (actor or "").strip() or by
-        missing = [n for n, v in (("an actor", who), ("a reason", (note or "").strip())) if not v]
-        if missing:
-            raise MissingOperator(f"a force-resume of {scope} needs {' and '.join(missing)}")
+        require_operator(f"a force-resume of {scope}", actor or by, note)
     now = now_ms if now_ms is not None else time.time_ns() // 1_000_000
-    config = load_portfolio_config(conn, account_id, default_allocation=default_allocation())
-    equity = build_book(conn, account_id, config, {}, {}).ledger.scope_equities()[scope]
     with conn.transaction():
-        states = load_states(conn, account_id, for_update=True)
-        state = states.get(scope) or initial_state(scope, equity)
-        new, transitions = apply_override(
-            state, override, equity, thresholds, now, by=by, note=note, actor=actor
+        transitions = apply_scope_override(
+            conn, account_id, scope, override, thresholds, now, by=by, note=note, actor=actor
         )
-        save_states(conn, account_id, [new], known=sleeve_ids())
+        action = OperatorAction.PAUSE if override is Override.FORCE_PAUSE else OperatorAction.RESUME
+        record_action(
+            conn, account_id, action, scope, actor=_text(actor), reason=_text(note),
+            detail={"transitions": [transition_detail(t) for t in transitions]},
+            user_id=by, time_ms=now,
+        )  # fmt: skip
         stored = [(insert_alert(conn, transition_alert(t, account_id)), t) for t in transitions]
     delivered = [
         alert_id
@@ -117,3 +119,49 @@ def override_scope(
         with conn.transaction():
             mark_delivered(conn, delivered)
     return transitions
+
+
+def require_operator(what: str, actor: object, reason: str | None) -> None:
+    """`MissingOperator` naming what is missing: an action that lifts a breaker or closes
+    positions must say who and why."""
+    who = actor.strip() if isinstance(actor, str) else actor
+    missing = [n for n, v in (("an actor", who), ("a reason", (reason or "").strip())) if not v]
+    if missing:
+        raise MissingOperator(f"{what} needs {' and '.join(missing)}")
+
+
+def apply_scope_override(
+    conn: psycopg.Connection,
+    account_id: int,
+    scope: str,
+    override: Override,
+    thresholds: BreakerThresholds,
+    now_ms: int,
+    *,
+    by: int | None = None,
+    note: str | None = None,
+    actor: str | None = None,
+) -> list[Transition]:
+    """Change the scope's stored breaker state under the account's breaker lock (the caller's
+    transaction); the transitions, for the caller to alert and audit."""
+    config = load_portfolio_config(conn, account_id, default_allocation=default_allocation())
+    equity = build_book(conn, account_id, config, {}, {}).ledger.scope_equities()[scope]
+    states = load_states(conn, account_id, for_update=True)
+    state = states.get(scope) or initial_state(scope, equity)
+    new, transitions = apply_override(
+        state, override, equity, thresholds, now_ms, by=by, note=note, actor=actor
+    )
+    save_states(conn, account_id, [new], known=sleeve_ids())
+    return transitions
+
+
+def transition_detail(t: Transition) -> dict[str, Any]:
+    """What the audit keeps of a breaker transition."""
+    return {
+        "scope": t.scope, "kind": t.kind.value, "from": t.old_status.value,
+        "to": t.new_status.value, "equity": t.equity,
+    }  # fmt: skip
+
+
+def _text(value: str | None) -> str | None:
+    return (value or "").strip() or None

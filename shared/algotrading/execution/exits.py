@@ -26,8 +26,9 @@ _PURPOSE = {
     "partial_exit": OrderPurpose.PARTIAL_EXIT,
     "exit": OrderPurpose.EXIT,
     "halt": OrderPurpose.EXIT,
+    "flatten": OrderPurpose.EXIT,
 }
-"""Intent (of the link id) -> the order's purpose: a halt's close is an exit."""
+"""Intent (of the link id) -> the order's purpose: a halt's or a flatten's close is an exit."""
 
 
 def market_exit(

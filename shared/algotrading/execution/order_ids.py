@@ -8,10 +8,10 @@ that exists (docs/exchange.md). Format, at most 36 characters of `[A-Za-z0-9_-]`
 
 e.g. `SEL-3f2a...`: a readable prefix for people reading the exchange's order list (strategy: its
 profile's `order_code`: T trend, S scalper, C carry, M momentum; intent: EL/ES entry long/short, X
-exit, P partial exit, R a partial take-profit resting at the exchange, H closed by a portfolio halt)
-and the first 128 bits of SHA-256 over `account|strategy|symbol|intent|close_ms`. 128 bits make a
-collision between two different causes practically impossible; the account is in the hash, so two
-accounts never share an id.
+exit, P partial exit, R a partial take-profit resting at the exchange, H closed by a portfolio
+halt, F closed by an operator's flatten) and the first 128 bits of SHA-256 over
+`account|strategy|symbol|intent|close_ms`. 128 bits make a collision between two different causes
+practically impossible; the account is in the hash, so two accounts never share an id.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ INTENT_CODES = {
     "partial_exit": "P",
     "partial_tp": "R",
     "halt": "H",
+    "flatten": "F",
 }
 
 

@@ -129,8 +129,8 @@ def _run(
 ) -> RunResult:
     settings = settings or get_settings()
     runtime = runtime or Runtime()
-    with _connection(conn, settings) as db:
-        ctx = _context(db, account_id, time_ms, settings, runtime)
+    with autocommit_connection(conn, settings) as db:
+        ctx = account_context(db, account_id, time_ms, settings, runtime)
         outcome = run_once(
             db, account_id, job, time_ms, lambda: work(ctx), runtime.lock_timeout_s, lock
         )
@@ -138,7 +138,7 @@ def _run(
 
 
 @contextmanager
-def _connection(
+def autocommit_connection(
     conn: psycopg.Connection | None, settings: Settings
 ) -> Iterator[psycopg.Connection]:
     if conn is not None:
@@ -154,7 +154,7 @@ def _connection(
         own.close()
 
 
-def _context(
+def account_context(
     conn: psycopg.Connection, account_id: int, time_ms: int, settings: Settings, rt: Runtime
 ) -> Ctx:
     """Everything checked and loaded before the ledger is touched (bad input writes nothing)."""
