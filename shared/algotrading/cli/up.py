@@ -76,7 +76,7 @@ def _built(config: UpConfig) -> BybitSimulator:
 
     try:
         return simulator(config)
-    except ValueError as exc:  # SimConfigError and data errors
+    except (ValueError, AppError) as exc:  # SimConfigError, data errors
         raise UpFlagError(str(exc).replace("--start", "--replay-start")) from None
 
 
