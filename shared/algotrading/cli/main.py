@@ -21,6 +21,7 @@ from algotrading.cli.sim import sim
 from algotrading.cli.strategies import strategies
 from algotrading.cli.stream import stream
 from algotrading.cli.universe import universe
+from algotrading.cli.up import up
 from algotrading.errors import AppError
 from algotrading.logs import configure_cli_logging, get_logger, redact
 from algotrading.settings import get_settings
@@ -47,6 +48,7 @@ cli.add_command(run_group)
 cli.add_command(jobs)
 cli.add_command(strategies)
 cli.add_command(paper)
+cli.add_command(up)
 
 
 def usage_line(exc: click.UsageError) -> str:

@@ -91,3 +91,14 @@ def list_runs(conn: psycopg.Connection, job: str) -> list[JobRun]:
         (job,),
     ).fetchall()
     return [JobRun(job, datetime_to_ms(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+def forget_runs(conn: psycopg.Connection, start_ms: int, end_ms: int) -> int:
+    """Delete the runs scheduled in [start_ms, end_ms]; how many. A replay of past times on a
+    fresh simulator wallet runs them again (an earlier replay's summaries describe another
+    wallet); never used on live times."""
+    cursor = conn.execute(
+        "DELETE FROM job_runs WHERE scheduled_time >= %s AND scheduled_time <= %s",
+        (ms_to_datetime(start_ms), ms_to_datetime(end_ms)),
+    )
+    return cursor.rowcount

@@ -68,8 +68,9 @@ class ScheduledEvent(BaseModel):
 
     @classmethod
     def at(cls, job: JobName, moment: datetime) -> ScheduledEvent:
-        """The payload the schedules deliver for `job` at `moment` (aware)."""
-        return cls(job=job, scheduled_time=moment)
+        """The payload the schedules deliver for `job` at `moment` (aware), parsed from its ISO
+        text as a delivery is (the model accepts only text)."""
+        return cls.for_job(job, {"job": job, "scheduled_time": moment.isoformat()})
 
     def payload(self) -> dict[str, str]:
         """The JSON payload, as EventBridge Scheduler's input template produces it."""

@@ -1,5 +1,5 @@
-"""The scheduled jobs: one function per schedule, called by the handlers, the CLI and (later)
-the local scheduler alike. Each takes the scheduled time in UTC ms, never the wall clock,
+"""The scheduled jobs: one function per schedule, called by the handlers, the CLI and the
+local scheduler (`algo up`) alike. Each takes the scheduled time in UTC ms, never the wall clock,
 refuses a time off its grid before writing anything, and runs at most once per scheduled
 time (`jobs.runs`), each account's work at most once too (`execution.ledger`).
 
@@ -196,10 +196,17 @@ def _connection(
         yield own
 
 
-def run_named(job: JobName, time_ms: int, *, settings: Settings | None = None) -> JobResult:
-    """The job called `job` at `time_ms`: what `algo jobs run` and the local scheduler call."""
+def run_named(
+    job: JobName,
+    time_ms: int,
+    *,
+    settings: Settings | None = None,
+    cache: RuntimeCache | None = None,
+) -> JobResult:
+    """The job called `job` at `time_ms`: what `algo jobs run` and the local scheduler call.
+    `cache` replaces the job's warm runtimes (the local stack's, opened on its simulator)."""
     jobs: dict[JobName, Callable[..., JobResult]] = {
         "candle_close": candle_close, "equity_snapshot": equity_snapshot,
         "weekly_rebalance": weekly_rebalance, "funding_poll": funding_poll,
     }  # fmt: skip
-    return jobs[job](time_ms, settings=settings)
+    return jobs[job](time_ms, settings=settings, cache=cache)

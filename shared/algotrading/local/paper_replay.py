@@ -134,7 +134,7 @@ def replay(
     began = time.monotonic()
     try:
         with connection(settings, autocommit=True) as conn:
-            account_id = _account(conn, config, sim.rest_url, settings)
+            account_id = paper_account(conn, config, sim.rest_url, settings)
             runtime = Runtime(
                 exchange=open_bybit(
                     sim.rest_url,
@@ -167,8 +167,11 @@ def _simulator(config: ReplayConfig, first_close: int) -> BybitSimulator:
         raise ReplayError(str(exc)) from None
 
 
-def _account(conn: psycopg.Connection, config: ReplayConfig, url: str, settings: Settings) -> int:
-    """A fresh paper account named `config.name` (an older one of that name is replaced)."""
+def paper_account(
+    conn: psycopg.Connection, config: ReplayConfig, url: str, settings: Settings
+) -> int:
+    """A fresh paper account named `config.name` trading on the simulator at `url` (an older one
+    of that name is replaced: the simulator's wallet starts fresh too). `algo up` uses it."""
     with conn.transaction():
         user_id = _user(conn)
         found = conn.execute(

@@ -1,0 +1,124 @@
+"""`algo up`: the one-machine stack (docs/jobs.md, "One machine: algo up").
+
+Every flag is checked before anything starts: a bad one is one line and exit 2. The stack runs
+until --until or --for, or until Ctrl-C / SIGTERM, which let the current job finish, stop the
+simulator and exit 0.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import click
+
+from algotrading.cli.data import data_dir_option
+from algotrading.cli.run import parse_at
+from algotrading.domain.timefmt import ms_to_iso
+from algotrading.errors import AppError
+from algotrading.settings import get_settings
+
+if TYPE_CHECKING:
+    from algotrading.local.bybit_sim import BybitSimulator
+    from algotrading.local.stack import UpConfig
+
+_UNITS_MS = {"s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+class UpFlagError(AppError):
+    """A flag of `algo up` is invalid; nothing was started."""
+
+
+@click.command("up")
+@data_dir_option
+@click.option("--until", "until_text", help="Stop before this time (ISO 8601 or epoch ms).")
+@click.option("--for", "for_text", help="Run this long, e.g. 90m, 6h, 2d (on the stack's clock).")
+@click.option("--replay-start", "start_text", help="Replay the data from this time (stepped).")
+@click.option("--speed", "speed_text", help="Replayed seconds per wall second, or 'max' [max].")
+@click.option("--exchange", type=click.Choice(["sim"]), default="sim", show_default=True,
+              help="Where the local account trades: the loopback simulator.")  # fmt: skip
+def up(
+    data_dirs: tuple[Path, ...], until_text: str | None, for_text: str | None,
+    start_text: str | None, speed_text: str | None, exchange: str,
+) -> None:  # fmt: skip
+    """Run the scheduled jobs on one machine: database, simulator, `local` account, scheduler."""
+    from algotrading.local.stack import UpConfig, span
+    from algotrading.local.stack import up as run_up
+
+    settings = get_settings()
+    config = UpConfig(
+        data_dirs or ((settings.data_dir,) if settings.data_dir else ()),
+        None if start_text is None else parse_at(start_text, "--replay-start"),
+        None if until_text is None else parse_at(until_text, "--until"),
+        _duration(for_text), _speed(speed_text, start_text),
+    )  # fmt: skip
+    if until_text is not None and for_text is not None:
+        raise UpFlagError("--until and --for exclude each other")
+    sim = _built(config)
+    start, until = span(config, sim)
+    if until is not None and until <= start:
+        raise UpFlagError(f"--until {ms_to_iso(until)} is not after the start {ms_to_iso(start)}")
+    with _stop_on_signals() as stop:
+        outcome = run_up(config, settings, sim, lambda line: click.echo(line), stop)
+    why = "stopped" if outcome.stopped else "done"
+    click.echo(f"{why}: {outcome.runs} job run(s), {outcome.failures} with a failure")
+
+
+def _built(config: UpConfig) -> BybitSimulator:
+    """The simulator with its data loaded and its start checked, not yet serving."""
+    from algotrading.local.stack import simulator
+
+    try:
+        return simulator(config)
+    except (ValueError, AppError) as exc:  # SimConfigError, data errors
+        raise UpFlagError(str(exc).replace("--start", "--replay-start")) from None
+
+
+def _duration(text: str | None) -> int | None:
+    """`90s`, `15m`, `6h`, `2d` in ms; a positive whole number of its unit."""
+    if text is None:
+        return None
+    found = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", text)
+    if found is None or int(found[1]) == 0:
+        raise UpFlagError(f"--for must be a positive duration like 90m, 6h or 2d, got {text!r}")
+    return int(found[1]) * _UNITS_MS[found[2]]
+
+
+def _speed(text: str | None, replay_start: str | None) -> float | None:
+    """Replayed seconds per wall second; None for `max` (the default)."""
+    if text is None or text.strip().lower() == "max":
+        if text is not None and replay_start is None:
+            raise UpFlagError("--speed needs --replay-start (the live clock runs at wall speed)")
+        return None
+    if replay_start is None:
+        raise UpFlagError("--speed needs --replay-start (the live clock runs at wall speed)")
+    try:
+        value = float(text)
+    except ValueError:
+        raise UpFlagError(f"--speed must be a positive number or 'max', got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise UpFlagError(f"--speed must be a positive number or 'max', got {text!r}")
+    return value
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM while the stack runs; the old handlers come back after."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        click.echo("stopping after the current job", err=True)
+        stop.set()
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
