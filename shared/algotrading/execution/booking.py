@@ -38,7 +38,7 @@ from algotrading.exchange.types import (
     position_side_opened_by,
 )
 from algotrading.execution.context import Ctx
-from algotrading.execution.resting import cancel_for
+from algotrading.execution.resting import cancel_for, partial_filled
 from algotrading.risk.sizing import ZERO, dec, round_stop, round_take_profit
 from algotrading.strategies.base import SignalRow, Strategy, TakeProfitMode
 from algotrading.strategies.policy import open_position
@@ -193,7 +193,8 @@ def settle(
     ]  # fmt: skip
     if reason is None:
         reason = _exit_reason(trade, exits, trailing, mine)
-    totals = _totals(trade, entries, exits, fallback_price, ctx.fee_rate)
+    open_qty = max(trade.qty - partial_filled(ctx, trade), ZERO)
+    totals = _totals(trade, entries, exits, fallback_price, ctx.fee_rate, open_qty)
     closed_ms = max([e.time_ms for e in exits], default=ctx.close_ms)
     funding = _funding(ctx, trade, since, closed_ms)
     with ctx.tx() as conn:
@@ -266,8 +267,14 @@ def _totals(
     exits: Sequence[Execution],
     fallback_price: Decimal,
     fee_rate: Decimal,
+    open_qty: Decimal,
 ) -> tuple[Decimal, Decimal, Decimal]:
-    """(exit price, realized PnL before fees, fees) from the fills, estimated without them."""
+    """(exit price, realized PnL before fees, fees) from the fills, estimated without them.
+
+    The estimate prices only `open_qty`, what was still open at the close: a partial exit's
+    PnL and fee are already in the trade's figures (`book_partial`), so pricing the full
+    quantity again would count the partial twice.
+    """
     entry_qty = sum((e.qty for e in entries), ZERO)
     entry = trade.entry_price or fallback_price
     if entry_qty > ZERO:
@@ -275,10 +282,10 @@ def _totals(
     exit_qty = sum((e.qty for e in exits), ZERO)
     sign = 1 if trade.is_long else -1
     if exit_qty <= ZERO:  # the exchange did not list the fills: price it at the fallback
-        fees = trade.fees + trade.qty * fallback_price * fee_rate
+        fees = trade.fees + open_qty * fallback_price * fee_rate
         return (
             fallback_price,
-            trade.realized_pnl + sign * (fallback_price - entry) * trade.qty,
+            trade.realized_pnl + sign * (fallback_price - entry) * open_qty,
             fees,
         )
     exit_price = sum((e.price * e.qty for e in exits), ZERO) / exit_qty

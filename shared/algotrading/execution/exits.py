@@ -68,7 +68,10 @@ def market_exit(
     if order.filled_qty < open_qty:
         book_partial(ctx, trade, row, order)
         return True
-    mark_filled(ctx, row, order)
+    if row.purpose is OrderPurpose.PARTIAL_EXIT:  # a partial that took all: booked as one,
+        book_partial(ctx, trade, row, order)  # so settling's estimate prices nothing twice
+    else:
+        mark_filled(ctx, row, order)
     settle(ctx, trade, reason=reason, fallback_price=order.avg_fill_price)
     return True
 
