@@ -45,15 +45,17 @@ class Marks:
 
 
 def marks(ctx: Ctx) -> Marks:
-    """Live positions' marks, and the ticker's mark for paper-only symbols."""
+    """Live positions' marks, and the ticker's mark for paper-only symbols.
+
+    A failed ticker read raises like a failed position read: a paper trade without its mark
+    would be valued at its entry (unrealized PnL 0), a wrong equity the breakers would act on,
+    so the snapshot is skipped as incomplete and the next scheduled one values it.
+    """
     positions = {p.symbol: p for p in ctx.exchange.get_positions()}
     prices = {s: p.mark_price for s, p in positions.items()}
     for trade in trades_db.active_trades(ctx.conn, ctx.account_id):
         if trade.symbol not in prices and trade.status is TradeStatus.OPEN:
-            try:
-                prices[trade.symbol] = ctx.exchange.get_ticker(trade.symbol).mark_price
-            except ExchangeError:
-                continue  # valued at entry until the next snapshot
+            prices[trade.symbol] = ctx.exchange.get_ticker(trade.symbol).mark_price
     return Marks(prices, {s: p.size for s, p in positions.items()}, positions)
 
 
