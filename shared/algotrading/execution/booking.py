@@ -23,6 +23,7 @@ from algotrading.db import trades as trades_db
 from algotrading.db.orders import OrderRow, insert_external, list_orders, update_order
 from algotrading.db.strategy_state import clear_position, save_position
 from algotrading.domain.alerts import AlertEvent, AlertKind, trade_alert
+from algotrading.domain.funding import DEFAULT_FUNDING_INTERVAL_H
 from algotrading.domain.intervals import HOUR_MS, MINUTE_MS
 from algotrading.domain.positions import ExitReason, PositionState, parse_exit_reason
 from algotrading.domain.timefmt import ms_to_datetime
@@ -329,7 +330,7 @@ def _record_external(
 def _funding(ctx: Ctx, trade: trades_db.Trade, since: int, closed_ms: int) -> Decimal:
     """The trade's funding: read from the exchange only if a settlement time fell inside it
     (the read walks 7-day windows, see the module docstring); else what is booked already."""
-    hours = ctx.info(trade.symbol).funding_interval_hours or 1
+    hours = ctx.info(trade.symbol).funding_interval_hours or DEFAULT_FUNDING_INTERVAL_H
     opened = trade.opened_ms or ctx.close_ms
     period = hours * HOUR_MS
     if -(-opened // period) * period > closed_ms:

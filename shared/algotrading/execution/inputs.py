@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from algotrading.domain.funding import DEFAULT_FUNDING_INTERVAL_H
 from algotrading.domain.intervals import HOUR_MS, Interval
 from algotrading.domain.series import Candles, FundingHistory, OpenInterestSeries
 from algotrading.exchange.port import ExchangeService, without_open_candle
@@ -142,7 +143,10 @@ class CloseMarketData:
         (by the symbol's interval) can have happened."""
         known = self._funding.get(symbol)
         if known is not None and len(known):
-            hours = self.exchange.get_symbol_info(symbol).funding_interval_hours or 1
+            hours = (
+                self.exchange.get_symbol_info(symbol).funding_interval_hours
+                or DEFAULT_FUNDING_INTERVAL_H
+            )
             if close_ms < int(known.time_ms[-1]) + hours * HOUR_MS:
                 return _funding_window(known, close_ms - lookback_ms, close_ms)
         history = self._fetch_funding(symbol, close_ms, lookback_ms)

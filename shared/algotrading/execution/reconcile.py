@@ -30,6 +30,7 @@ from algotrading.db import trades as trades_db
 from algotrading.db.orders import OrderRow, open_orders, trade_orders, update_order
 from algotrading.db.strategy_state import clear_position, load_positions
 from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
+from algotrading.domain.funding import DEFAULT_FUNDING_INTERVAL_H
 from algotrading.domain.intervals import HOUR_MS
 from algotrading.domain.positions import ExitReason, PositionState
 from algotrading.domain.trades import OrderPurpose, TradeStatus
@@ -197,7 +198,7 @@ def _funding(ctx: Ctx) -> None:
     for trade in trades_db.active_trades(ctx.conn, ctx.account_id):
         if trade.is_shadow or trade.status is not TradeStatus.OPEN:
             continue
-        hours = ctx.info(trade.symbol).funding_interval_hours or 8
+        hours = ctx.info(trade.symbol).funding_interval_hours or DEFAULT_FUNDING_INTERVAL_H
         if ctx.close_ms % (hours * HOUR_MS):
             continue
         since = (trade.opened_ms or ctx.close_ms) - SINCE_MARGIN_MS

@@ -25,6 +25,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from algotrading.domain.funding import DEFAULT_FUNDING_INTERVAL_H
 from algotrading.domain.intervals import DAY_MS, HOUR_MS, MINUTE_MS
 from algotrading.domain.series import Candles, FundingHistory
 from algotrading.market.funding import infer_interval_hours
@@ -84,7 +85,7 @@ def funding_extremity(history: FundingHistory, as_of_ms: int) -> float | None:
     keep = (history.time_ms > end - FUNDING_DAYS * DAY_MS) & (history.time_ms <= end)
     if not keep.any():
         return None
-    hours = infer_interval_hours(history.time_ms[keep]) or 8
+    hours = infer_interval_hours(history.time_ms[keep]) or DEFAULT_FUNDING_INTERVAL_H
     mean = float(np.mean(history.rate[keep]))
     return abs(mean) * 8 * HOUR_MS / (hours * HOUR_MS)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from algotrading.domain.funding import DEFAULT_FUNDING_INTERVAL_H
 from algotrading.domain.intervals import DAY_MS, HOUR_MS, MINUTE_MS, Interval
 from algotrading.domain.series import Candles, FundingHistory
 from algotrading.errors import DataFileError
@@ -233,9 +234,9 @@ class SymbolTape:
         return (int(times[i]), float(self.funding.rate[i])) if i < len(times) else None
 
     def funding_interval_min(self) -> int:
-        """Minutes between settlements (the median spacing), 480 when there is no history."""
+        """Minutes between settlements (the median spacing), the default without history."""
         if len(self.funding) < 2:
-            return 480
+            return DEFAULT_FUNDING_INTERVAL_H * 60
         return int(np.median(np.diff(self.funding.time_ms)) // MINUTE_MS)
 
     def open_interest_at(self, t: int) -> float | None:
