@@ -29,18 +29,12 @@ _TRADE_COLUMNS = (
 )  # fmt: skip
 
 
-class StrategyRun(Protocol):
-    """What is stored of a strategy run (`backtest.result.BacktestResult` is one); a protocol so
-    that storage never imports the backtest above it."""
+class StoredRun(Protocol):
+    """What every stored run has (`backtest_runs` columns and metrics JSON), single or portfolio;
+    protocols so that storage never imports the backtest above it."""
 
     @property
     def run_id(self) -> str: ...
-
-    @property
-    def strategy(self) -> str: ...
-
-    @property
-    def symbols(self) -> tuple[str, ...]: ...
 
     @property
     def start_ms(self) -> int: ...
@@ -52,15 +46,25 @@ class StrategyRun(Protocol):
     def initial_capital(self) -> float: ...
 
     @property
-    def params(self) -> dict[str, Any]: ...
-
-    @property
     def assumptions(self) -> dict[str, Any]: ...
 
     @property
     def final_equity(self) -> float: ...
 
     def stored_metrics(self) -> dict[str, Any]: ...
+
+
+class StrategyRun(StoredRun, Protocol):
+    """A single-strategy run (`backtest.result.BacktestResult` is one)."""
+
+    @property
+    def strategy(self) -> str: ...
+
+    @property
+    def symbols(self) -> tuple[str, ...]: ...
+
+    @property
+    def params(self) -> dict[str, Any]: ...
 
     def trade_rows(self) -> list[dict[str, Any]]: ...
 

@@ -14,39 +14,19 @@ from typing import Any, Protocol
 import psycopg
 from psycopg.types.json import Jsonb
 
+from algotrading.db.backtests import StoredRun
 from algotrading.domain.jsonsafe import plain
 from algotrading.domain.timefmt import ms_to_datetime
 
 
-class PortfolioRun(Protocol):
-    """What is stored of a portfolio run (`backtest.portfolio.result.PortfolioResult` is one);
-    a protocol so that storage never imports the backtest above it."""
-
-    @property
-    def run_id(self) -> str: ...
-
-    @property
-    def start_ms(self) -> int: ...
-
-    @property
-    def end_ms(self) -> int: ...
-
-    @property
-    def initial_capital(self) -> float: ...
+class PortfolioRun(StoredRun, Protocol):
+    """A portfolio run (`backtest.portfolio.result.PortfolioResult` is one)."""
 
     @property
     def allocation(self) -> dict[str, float]: ...
 
     @property
-    def assumptions(self) -> dict[str, Any]: ...
-
-    @property
     def trades(self) -> list[dict[str, Any]]: ...
-
-    @property
-    def final_equity(self) -> float: ...
-
-    def stored_metrics(self) -> dict[str, Any]: ...
 
 
 def insert_portfolio_run(
