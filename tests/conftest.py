@@ -29,6 +29,9 @@ from algotrading.db.embedded import embedded_database_url
 from algotrading.db.migrate import apply_migrations
 from algotrading.settings import get_settings
 
+# The API tests' fixtures (a migrated database per module, the app, a client) live beside them.
+pytest_plugins = ["api_support"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEAM_DATA_FILE = Path(_team_data_file)
 _counter = itertools.count()

@@ -7,6 +7,7 @@ import sys
 import click
 
 from algotrading import __version__
+from algotrading.cli.api import api
 from algotrading.cli.backtest import backtest
 from algotrading.cli.backtest_portfolio import portfolio
 from algotrading.cli.data import data
@@ -22,6 +23,7 @@ from algotrading.cli.strategies import strategies
 from algotrading.cli.stream import stream
 from algotrading.cli.universe import universe
 from algotrading.cli.up import up
+from algotrading.cli.users import users
 from algotrading.errors import AppError
 from algotrading.logs import configure_cli_logging, get_logger, redact
 from algotrading.settings import get_settings
@@ -49,6 +51,8 @@ cli.add_command(jobs)
 cli.add_command(strategies)
 cli.add_command(paper)
 cli.add_command(up)
+cli.add_command(users)
+cli.add_command(api)
 
 
 def usage_line(exc: click.UsageError) -> str:

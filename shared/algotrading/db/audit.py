@@ -1,10 +1,11 @@
-"""The `operator_actions` table: the audit of every operator control (pause, resume, flatten).
+"""The `operator_actions` table: the audit of every operator control and admin action.
 
-One table for every way an operator reaches the breakers and the book, so "who stopped the
-scalper, and why" has one answer whatever the door: the CLI writes it today and the API will
-write and list it with the same two functions. A row is written in the same transaction as the
-change it records (the breaker state; for a flatten, after its closes, with their outcome), and
-also when the action changed nothing, because an attempt is part of the story.
+One table for every way an operator reaches the breakers, the book and the users, so "who
+stopped the scalper, and why" has one answer whatever the door: the CLI and the API write and
+list it with the same two functions (an admin action on a user concerns no trading account and
+leaves it empty). A row is written in the same transaction as the change it records (the
+breaker state; for a flatten, after its closes, with their outcome), and also when the action
+changed nothing, because an attempt is part of the story.
 """
 
 from __future__ import annotations
@@ -28,12 +29,26 @@ class OperatorAction(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     FLATTEN = "flatten"
+    USER_CREATE = "user_create"
+    USER_UPDATE = "user_update"
+    USER_DELETE = "user_delete"
+    PASSWORD_RESET = "password_reset"
+    SESSIONS_REVOKE = "sessions_revoke"
+    ACCOUNT_CREATE = "account_create"
+    ACCOUNT_UPDATE = "account_update"
+    ACCOUNT_DELETE = "account_delete"
+    ACCOUNT_KEYS = "account_keys"
+    STRATEGY_CONFIG = "strategy_config"
+    TRADE_CREATE = "trade_create"
+    TRADE_CLOSE = "trade_close"
+    TRADE_UPDATE = "trade_update"
+    ORDER_CANCEL = "order_cancel"
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     id: int
-    account_id: int
+    account_id: int | None
     action: OperatorAction
     scope: str
     actor: str | None
@@ -48,7 +63,7 @@ _COLUMNS = "id, trading_account_id, action, scope, actor, reason, user_id, detai
 
 def record_action(
     conn: psycopg.Connection,
-    account_id: int,
+    account_id: int | None,
     action: OperatorAction | str,
     scope: str,
     *,
@@ -58,8 +73,10 @@ def record_action(
     user_id: int | None = None,
     time_ms: int | None = None,
 ) -> int:
-    """Store one action (the caller's transaction); its id. An unknown account raises."""
-    get_account(conn, account_id)
+    """Store one action (the caller's transaction); its id. An unknown account raises; an
+    action on no account (a user created by an admin) passes None."""
+    if account_id is not None:
+        get_account(conn, account_id)
     when = None if time_ms is None else ms_to_datetime(time_ms)
     row = conn.execute(
         "INSERT INTO operator_actions (trading_account_id, action, scope, actor, reason,"

@@ -1,0 +1,43 @@
+"""The app factory: one FastAPI app for uvicorn (one machine) and Mangum (Lambda).
+
+`create_app` wires settings, the lazily opened database, the error shape, the body limit and the
+routers; it opens nothing itself, so building the app costs no connection (Lambda cold start).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from algotrading import __version__
+from algotrading.api.config import ApiSettings, get_api_settings
+from algotrading.api.database import Database
+from algotrading.api.errors import install_error_handlers
+from algotrading.api.limits import BodyLimit
+from algotrading.api.routers import auth, system, users
+from algotrading.settings import Settings, get_settings
+
+ROUTERS = (system.router, auth.router, users.router)
+
+DESCRIPTION = """Portfolio trading on Bybit USDT perpetuals.
+
+Sign in at `/api/auth/login`, then send `Authorization: Bearer <access token>`. Routes about one
+trading account also need `X-Trading-Account-Id`. Every error answers
+`{"error": {"code", "message", "field"}}`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, api_settings: ApiSettings | None = None
+) -> FastAPI:
+    app = FastAPI(
+        title="algotrading", version=__version__, description=DESCRIPTION,
+        docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+    )  # fmt: skip
+    app.state.settings = settings or get_settings()
+    app.state.api_settings = api_settings or get_api_settings()
+    app.state.database = Database(app.state.settings)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(BodyLimit, max_bytes=app.state.api_settings.max_body_bytes)
+    return app
