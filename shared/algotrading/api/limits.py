@@ -1,5 +1,7 @@
 """A cap on request bodies, enforced while reading: a huge upload is refused with 413 before it
-fills memory, whether it declares its length or streams it in chunks."""
+fills memory, whether it declares its length or streams it in chunks. The body (at most the
+cap) is read here and handed on, because an error raised inside the app's own body reading
+would be turned into a 400 by the framework."""
 
 from __future__ import annotations
 
@@ -8,10 +10,6 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from algotrading.api.errors import body
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class BodyLimit:
@@ -28,20 +26,22 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return
+        buffered: list[Message] = []
         seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
+            buffered.append(message)
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise BodyTooLarge
-            return message
+                await self._refuse(send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
 
-        try:
-            await self.app(scope, counted, send)
-        except BodyTooLarge:
-            await self._refuse(send)
+        async def replay() -> Message:
+            return buffered.pop(0) if buffered else await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
         payload = json.dumps(
