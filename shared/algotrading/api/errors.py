@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -120,6 +121,15 @@ def install_error_handlers(app: FastAPI) -> None:
         if status >= 500:
             log.error("unavailable: %s", redact(str(exc)))
         return JSONResponse(body(code, str(exc)), status)
+
+    @app.exception_handler(psycopg.DataError)
+    async def _data(request: Request, exc: psycopg.DataError) -> JSONResponse:
+        # A value the database cannot take (a NUL in text, a number or time out of its range)
+        # came from the request: the request is wrong, not the server.
+        log.warning("refused by the database on %s: %s", request.url.path, type(exc).__name__)
+        return JSONResponse(
+            body("bad_request", "a value is out of the range the database holds"), 400
+        )
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
