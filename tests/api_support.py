@@ -63,7 +63,15 @@ def client(api_db_url: str) -> Iterator[TestClient]:
     empty_tables(api_db_url)
     with make_client(api_db_url) as test_client:
         yield test_client
-    test_client.app.state.database.close()  # type: ignore[attr-defined]
+    close_app(test_client)
+
+
+def close_app(test_client: TestClient) -> None:
+    """Stop what the app opened: the live-events listener and the pool."""
+    state = test_client.app.state  # type: ignore[attr-defined]
+    if state.live_hub is not None:
+        state.live_hub.close()
+    state.database.close()
 
 
 def add_user(url: str, email: str, role: str = "user", password: str = PASSWORD) -> int:

@@ -13,10 +13,11 @@ from algotrading.api.config import ApiSettings, get_api_settings
 from algotrading.api.database import Database
 from algotrading.api.errors import install_error_handlers
 from algotrading.api.limits import BodyLimit
+from algotrading.api.live import socket as live_socket
 from algotrading.api.routers import auth, system, users
 from algotrading.settings import Settings, get_settings
 
-ROUTERS = (system.router, auth.router, users.router)
+ROUTERS = (system.router, auth.router, users.router, live_socket.router)
 
 DESCRIPTION = """Portfolio trading on Bybit USDT perpetuals.
 
@@ -36,6 +37,7 @@ def create_app(
     app.state.settings = settings or get_settings()
     app.state.api_settings = api_settings or get_api_settings()
     app.state.database = Database(app.state.settings)
+    app.state.live_hub = None  # started by the first WebSocket client
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -1,0 +1,1 @@
+"""Live events to the dashboard over a WebSocket (docs/api.md, "Live events")."""
