@@ -99,9 +99,7 @@ def test_account_areas_are_scoped() -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), [(m, p) for m, p, k in ROUTES if "scoped" in k])
-def test_scoped_routes_refuse_other_accounts(
-    world: dict[str, Any], method: str, path: str
-) -> None:
+def test_scoped_routes_refuse_other_accounts(world: dict[str, Any], method: str, path: str) -> None:
     token = bearer(world["token"])
     for other in (world["bob_account"], 987_654_321):
         answer = _send(world, method, path, {**token, "X-Trading-Account-Id": str(other)})
@@ -110,7 +108,9 @@ def test_scoped_routes_refuse_other_accounts(
     missing = _send(world, method, path, token)
     assert missing.status_code == 400 and missing.json()["error"]["field"] == "X-Trading-Account-Id"
     if method == "GET":
-        own = _send(world, method, path, {**token, "X-Trading-Account-Id": str(world["ann_account"])})
+        own = _send(
+            world, method, path, {**token, "X-Trading-Account-Id": str(world["ann_account"])}
+        )
         assert own.status_code < 500
         assert "does not exist" not in own.text or str(world["ann_account"]) not in own.text
 

@@ -22,7 +22,9 @@ def test_malformed_json_and_wrong_types_name_the_problem(client: TestClient) -> 
     assert raw.status_code == 422 and _shape(raw)["message"] == "the request body is not valid JSON"
     typed = client.post("/api/auth/login", json={"email": 5, "password": "x"})
     assert typed.status_code == 422 and _shape(typed)["field"] == "email"
-    extra = client.post("/api/auth/login", json={"email": "a@x.io", "password": "x", "role": "admin"})
+    extra = client.post(
+        "/api/auth/login", json={"email": "a@x.io", "password": "x", "role": "admin"}
+    )
     assert extra.status_code == 422 and _shape(extra)["field"] == "role"
 
 
@@ -46,9 +48,7 @@ def test_unknown_routes_and_methods_use_the_shape(client: TestClient) -> None:
     assert _shape(client.put("/api/health"))["code"] == "method_not_allowed"
 
 
-def test_paging_bounds_are_checked(
-    client: TestClient, api_db_url: str, secrets_key: str
-) -> None:
+def test_paging_bounds_are_checked(client: TestClient, api_db_url: str, secrets_key: str) -> None:
     admin = bearer(admin_session(client, api_db_url)["access_token"])
     for query, field in (("limit=100000", "limit"), ("limit=0", "limit"), ("offset=-1", "offset")):
         answer = client.get(f"/api/users?{query}", headers=admin)
@@ -67,14 +67,18 @@ def test_account_scope_header(client: TestClient, api_db_url: str) -> None:
     ann, bob = add_user(api_db_url, "ann@x.io"), add_user(api_db_url, "bob@x.io")
     anns_account, bobs_account = add_account(api_db_url, ann), add_account(api_db_url, bob)
     anns = bearer(login(client, "ann@x.io")["access_token"])
-    ok = client.get("/test-only/scoped", headers={**anns, "X-Trading-Account-Id": str(anns_account)})
+    ok = client.get(
+        "/test-only/scoped", headers={**anns, "X-Trading-Account-Id": str(anns_account)}
+    )
     assert ok.json() == {"account": anns_account}
     missing = client.get("/test-only/scoped", headers=anns)
     assert missing.status_code == 400 and _shape(missing)["field"] == "X-Trading-Account-Id"
     for other in (str(bobs_account), "999999", "abc", "-1"):
         answer = client.get("/test-only/scoped", headers={**anns, "X-Trading-Account-Id": other})
         assert answer.status_code in (400, 404), other
-    foreign = client.get("/test-only/scoped", headers={**anns, "X-Trading-Account-Id": str(bobs_account)})
+    foreign = client.get(
+        "/test-only/scoped", headers={**anns, "X-Trading-Account-Id": str(bobs_account)}
+    )
     unknown = client.get("/test-only/scoped", headers={**anns, "X-Trading-Account-Id": "999999"})
     assert foreign.status_code == unknown.status_code == 404
     assert _shape(foreign)["message"] == f"trading account {bobs_account} does not exist"

@@ -22,7 +22,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )  # fmt: skip
 
 from algotrading.api.auth.passwords import hash_password
@@ -52,7 +54,8 @@ def fuzz_headers(fuzz_client: TestClient, api_db_url: str) -> dict[str, str]:
     get_settings.cache_clear()
     with psycopg.connect(api_db_url) as conn:
         conn.execute(
-            "INSERT INTO users (id, email, password_hash, role) VALUES (%s, 'fuzz@x.io', %s, 'admin')",
+            "INSERT INTO users (id, email, password_hash, role)"
+            " VALUES (%s, 'fuzz@x.io', %s, 'admin')",
             (ADMIN_ID, hash_password(PASSWORD)),
         )
         conn.execute(

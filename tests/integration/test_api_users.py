@@ -64,7 +64,9 @@ def test_the_last_admin_stays(client: TestClient, api_db_url: str, secrets_key: 
     admin, me = bearer(session["access_token"]), session["user"]["id"]
     for change in ({"role": "user"}, {"is_active": False}):
         answer = client.patch(f"/api/users/{me}", headers=admin, json=change)
-        assert answer.status_code == 409 and "last active admin" in answer.json()["error"]["message"]
+        assert (
+            answer.status_code == 409 and "last active admin" in answer.json()["error"]["message"]
+        )
     assert client.delete(f"/api/users/{me}", headers=admin).status_code == 409
 
 
@@ -77,9 +79,14 @@ def test_reset_and_revoke_sign_the_user_out(
     answer = client.post(f"/api/users/{uid}/sessions/revoke", headers=admin)
     assert answer.status_code == 200
     assert client.get("/api/auth/me", headers=anns).status_code == 401
-    reset = client.post(f"/api/users/{uid}/password", headers=admin, json={"new_password": "x" * 12})
+    reset = client.post(
+        f"/api/users/{uid}/password", headers=admin, json={"new_password": "x" * 12}
+    )
     assert reset.status_code == 200
-    assert client.post("/api/auth/login", json={"email": "ann@x.io", "password": PASSWORD}).status_code == 401
+    assert (
+        client.post("/api/auth/login", json={"email": "ann@x.io", "password": PASSWORD}).status_code
+        == 401
+    )
     login(client, "ann@x.io", "x" * 12)
 
 

@@ -55,7 +55,9 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and why in err
     with psycopg.connect(use_database) as conn:
-        assert conn.execute("SELECT count(*) FROM users WHERE email = 'ops@x.io'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM users WHERE email = 'ops@x.io'").fetchone() == (
+            0,
+        )
 
 
 def test_a_taken_email_is_refused(
