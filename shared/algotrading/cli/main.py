@@ -7,6 +7,7 @@ import sys
 import click
 
 from algotrading import __version__
+from algotrading.cli.accounts import accounts
 from algotrading.cli.backtest import backtest
 from algotrading.cli.backtest_portfolio import portfolio
 from algotrading.cli.data import data
@@ -49,6 +50,7 @@ cli.add_command(jobs)
 cli.add_command(strategies)
 cli.add_command(paper)
 cli.add_command(up)
+cli.add_command(accounts)
 
 
 def usage_line(exc: click.UsageError) -> str:
