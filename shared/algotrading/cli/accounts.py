@@ -12,6 +12,8 @@ order there spends real money. Bad input is one line, exit 2, and nothing is wri
 
 from __future__ import annotations
 
+import sys
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -98,16 +100,26 @@ def accounts() -> None:
     show_default=True,
     help="Where it trades: testnet, mainnet, demo, or a URL (e.g. a simulator's).",
 )
-@json_flag  # fmt: skip
-def create(name: str, mode: str, where: str, as_json: bool) -> None:
+@click.option(
+    "--capital",
+    "capital_text",
+    required=True,
+    help="Starting capital in USDT: what the allocation and risk limits size from.",
+)
+@json_flag
+def create(name: str, mode: str, where: str, capital_text: str, as_json: bool) -> None:
     """Create the account NAME (its keys come after, with `set-keys`)."""
     try:
         base_url = resolve_base_url(where)
     except ValueError as exc:
         raise AccountInputError(f"invalid --exchange: {exc}") from None
+    capital = _capital(capital_text)
     with connection(get_settings(), autocommit=True) as conn, conn.transaction():
         user_id = local_user(conn)
-        account_id = create_account(conn, user_id=user_id, name=name, mode=mode, base_url=base_url)
+        account_id = create_account(
+            conn, user_id=user_id, name=name, mode=mode, base_url=base_url,
+            starting_capital=capital,
+        )  # fmt: skip
         account = get_account(conn, account_id)
     mainnet_warning(account)
     if as_json:
@@ -180,6 +192,16 @@ def mode_command(ref: str, mode: str) -> None:
     click.echo(f"account {account.id} ({account.name}): mode {before.mode} -> {account.mode}")
 
 
+def _capital(text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        value = Decimal(0)
+    if not value.is_finite() or value <= 0:
+        raise AccountInputError(f"--capital must be a positive amount of USDT, got {text!r}")
+    return value
+
+
 def _read_keys(keys_file: Path | None) -> ApiCredentials:
     """The key and the secret: the first two words of the file or stdin (a prompt on a tty)."""
     if keys_file is not None:
@@ -187,11 +209,11 @@ def _read_keys(keys_file: Path | None) -> ApiCredentials:
             text = keys_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise AccountInputError(f"cannot read --keys-file {keys_file}: {exc}") from None
-    elif click.get_text_stream("stdin").isatty():
+    elif sys.stdin.isatty():
         text = click.prompt("API key", hide_input=True) + "\n"
         text += click.prompt("API secret", hide_input=True)
     else:
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
     words = text.split()
     for word in words:
         register_secret(word)

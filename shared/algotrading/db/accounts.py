@@ -8,6 +8,7 @@ the log redactor before returning.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import psycopg
 
@@ -105,6 +106,7 @@ def create_account(
     base_url: str,
     credentials: ApiCredentials | None = None,
     settings: Settings | None = None,
+    starting_capital: Decimal | None = None,
 ) -> int:
     """Insert an account (keys encrypted if given) and return its id; the caller commits.
     A name the owner already uses is `AccountExists`, and nothing is inserted."""
@@ -114,8 +116,9 @@ def create_account(
     key, secret = _encrypt(credentials, settings) if credentials else (None, None)
     row = conn.execute(
         "INSERT INTO trading_accounts (user_id, name, mode, base_url, api_key_encrypted,"
-        " api_secret_encrypted) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-        (user_id, name, mode, base_url, key, secret),
+        " api_secret_encrypted, starting_capital) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        " RETURNING id",
+        (user_id, name, mode, base_url, key, secret, starting_capital),
     ).fetchone()
     if row is None:  # INSERT ... RETURNING always returns a row; this guards a broken driver
         raise RuntimeError("INSERT INTO trading_accounts returned no id")
