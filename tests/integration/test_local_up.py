@@ -74,6 +74,49 @@ def test_up_runs_every_job_and_places_the_replays_orders(
     assert up_orders == replayed
 
 
+DAY, NEXT_DAY, DAY_LAST_CLOSE = (
+    "2025-10-03T00:00:00Z",
+    "2025-10-04T00:00:00Z",
+    "2025-10-03T23:45:00Z",
+)
+ALL_FOUR: dict[str, dict[str, object]] = {s: {} for s in ("trend", "scalper", "carry", "momentum")}
+
+
+@pytest.mark.slow
+def test_up_over_a_day_trades_the_healthy_account_and_reports_the_broken_one(
+    capsys: pytest.CaptureFixture, worker_db_url: str, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Issue 16, item 9: one replayed day, all four strategies, a second account whose keys were
+    encrypted under another key."""
+    broken = make_account(worker_db_url, "http://127.0.0.1:9", strategies=ALL_FOUR)
+    use_secrets_key(monkeypatch)  # another key: the broken account's keys no longer decrypt
+    code, out, err = run(capsys, "up", "--replay-start", DAY, "--until", NEXT_DAY)
+    assert code == 0, err
+    # 96 closes (candle_close, weekly_rebalance) and 288 five-minute times (snapshot, funding):
+    # 2 * 96 + 2 * 288 = 768 runs; all but the 96 rebalance checks (Friday: no Monday due)
+    # touch the broken account: 672 failures, each alerted once.
+    assert out.splitlines()[-1] == "done: 768 job run(s), 672 with a failure"
+    alerted = rows(
+        worker_db_url,
+        "SELECT count(*) FROM alerts WHERE trading_account_id = %s AND kind = 'job_failed'",
+        broken,
+    )
+    assert alerted == [(672,)]
+    failed = rows(worker_db_url, "SELECT count(*) FROM job_runs WHERE status = 'failed'")
+    assert failed == [(672,)]
+    up_orders = _orders(worker_db_url, "local")
+
+    out_file = tmp_path / "replay.json"
+    code, _, err = run(
+        capsys, "paper", "replay", "--start", DAY, "--end", DAY_LAST_CLOSE, "--out", str(out_file)
+    )
+    assert code == 0, err
+    replayed = [_compared(o) for o in json.loads(out_file.read_text())["orders"]]
+    assert len(replayed) >= 3  # the day holds at least the 08:30 scalper entry, its TP, its exit
+    assert up_orders == replayed
+
+
 @pytest.mark.parametrize(
     ("args", "why"),
     [

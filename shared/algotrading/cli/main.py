@@ -7,6 +7,7 @@ import sys
 import click
 
 from algotrading import __version__
+from algotrading.cli.accounts import accounts
 from algotrading.cli.api import api
 from algotrading.cli.backtest import backtest
 from algotrading.cli.backtest_portfolio import portfolio
@@ -51,6 +52,7 @@ cli.add_command(jobs)
 cli.add_command(strategies)
 cli.add_command(paper)
 cli.add_command(up)
+cli.add_command(accounts)
 cli.add_command(users)
 cli.add_command(api)
 

@@ -22,7 +22,7 @@ from algotrading.cli.data import data_dir_option
 from algotrading.cli.run import parse_at
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.errors import AppError
-from algotrading.settings import get_settings
+from algotrading.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from algotrading.local.bybit_sim import BybitSimulator
@@ -41,8 +41,9 @@ class UpFlagError(AppError):
 @click.option("--for", "for_text", help="Run this long, e.g. 90m, 6h, 2d (on the stack's clock).")
 @click.option("--replay-start", "start_text", help="Replay the data from this time (stepped).")
 @click.option("--speed", "speed_text", help="Replayed seconds per wall second, or 'max' [max].")
-@click.option("--exchange", type=click.Choice(["sim"]), default="sim", show_default=True,
-              help="Where the local account trades: the loopback simulator.")  # fmt: skip
+@click.option("--exchange", type=click.Choice(["sim", "testnet"]), default="sim",
+              show_default=True, help="sim: a `local` paper account on the loopback simulator; "
+              "testnet: the stored accounts (algo accounts) on their own URLs.")  # fmt: skip
 def up(
     data_dirs: tuple[Path, ...], until_text: str | None, for_text: str | None,
     start_text: str | None, speed_text: str | None, exchange: str,
@@ -52,6 +53,12 @@ def up(
     from algotrading.local.stack import up as run_up
 
     settings = get_settings()
+    if exchange == "testnet":
+        if start_text is not None or speed_text is not None or data_dirs:
+            raise UpFlagError("--replay-start, --speed and --data-dir drive the simulator: "
+                              "not with --exchange testnet")  # fmt: skip
+        _up_on_exchange(settings, until_text, for_text)
+        return
     config = UpConfig(
         data_dirs or ((settings.data_dir,) if settings.data_dir else ()),
         None if start_text is None else parse_at(start_text, "--replay-start"),
@@ -64,10 +71,49 @@ def up(
     start, until = span(config, sim)
     if until is not None and until <= start:
         raise UpFlagError(f"--until {ms_to_iso(until)} is not after the start {ms_to_iso(start)}")
+    _warn_mainnet(settings)
     with _stop_on_signals() as stop:
         outcome = run_up(config, settings, sim, lambda line: click.echo(line), stop)
     why = "stopped" if outcome.stopped else "done"
     click.echo(f"{why}: {outcome.runs} job run(s), {outcome.failures} with a failure")
+
+
+def _up_on_exchange(settings: Settings, until_text: str | None, for_text: str | None) -> None:
+    """`--exchange testnet`: the stored accounts on their own URLs, on the UTC clock."""
+    from algotrading.cli.accounts import mainnet_warning
+    from algotrading.local.exchange_stack import tradable_accounts, up_on_exchange, wall_span
+    from algotrading.local.exchange_stack import wall_clock as clock_now
+
+    until = None if until_text is None else parse_at(until_text, "--until")
+    if until_text is not None and for_text is not None:
+        raise UpFlagError("--until and --for exclude each other")
+    now, clock = clock_now()
+    start, end = wall_span(now, until, _duration(for_text))
+    if end is not None and end <= start:
+        raise UpFlagError(f"--until {ms_to_iso(end)} is not after the start {ms_to_iso(start)}")
+    for account in tradable_accounts(settings):
+        keys = "" if account.has_keys else ", NO KEYS: it will fail"
+        click.echo(f"account {account.id} ({account.name}) {account.mode} on "
+                   f"{account.base_url}{keys}")  # fmt: skip
+        mainnet_warning(account)
+    click.echo(f"from {ms_to_iso(start)}" + (f" until {ms_to_iso(end)}" if end else ""))
+    with _stop_on_signals() as stop:
+        runs, failures = up_on_exchange(
+            settings, (start, end), lambda line: click.echo(line), stop, clock
+        )
+    why = "stopped" if stop.is_set() else "done"
+    click.echo(f"{why}: {runs} job run(s), {failures} with a failure")
+
+
+def _warn_mainnet(settings: Settings) -> None:
+    """The jobs trade every active account, not only the simulator's: say so for mainnet ones."""
+    from algotrading.cli.accounts import mainnet_warning
+    from algotrading.db.accounts import list_active_accounts
+    from algotrading.db.connection import connection
+
+    with connection(settings) as conn:
+        for account in list_active_accounts(conn):
+            mainnet_warning(account)
 
 
 def _built(config: UpConfig) -> BybitSimulator:

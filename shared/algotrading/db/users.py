@@ -4,6 +4,10 @@ Plain functions over the `users` table (conn in, `User` out); the caller commits
 hash and the TOTP secret stay in the database layer's hands: `User` carries neither, so a route
 that returns a user can never leak them. Email is unique case-insensitively (the index on
 `lower(email)`), so `Ann@x.io` and `ann@x.io` are one person.
+
+One user is special on a single machine: the owner of the accounts made without a login
+(`algo paper replay`, `algo up`, `algo accounts create`), so that a name means one account and
+a later import into a multi-user database has one owner to map (`local_user`).
 """
 
 from __future__ import annotations
@@ -191,3 +195,25 @@ def set_totp(
         " WHERE id = %s",
         (secret_encrypted, enabled, user_id),
     )
+
+
+LOCAL_USER_EMAIL = "paper-replay@localhost"
+"""The local owner's e-mail: the name the paper replay gave it first, kept so existing rows stay
+owned. Its password hash is a placeholder no password matches: it cannot sign in."""
+
+
+def local_user(conn: psycopg.Connection) -> int:
+    """The local user's id, created on first use; the caller commits."""
+    row = conn.execute(
+        "SELECT id FROM users WHERE lower(email) = %s", (LOCAL_USER_EMAIL,)
+    ).fetchone()
+    if row is not None:
+        return int(row[0])
+    created = conn.execute(
+        "INSERT INTO users (email, display_name, password_hash) VALUES (%s, 'paper replay', '!')"
+        " RETURNING id",
+        (LOCAL_USER_EMAIL,),
+    ).fetchone()
+    if created is None:  # INSERT ... RETURNING always returns a row; this guards a broken driver
+        raise RuntimeError("INSERT INTO users returned no id")
+    return int(created[0])

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from algotrading.domain.credentials import ApiCredentials
 from algotrading.errors import ConfigError
 from algotrading.exchange.bybit.adapter import BybitExchange
-from algotrading.exchange.bybit.client import BybitClient
+from algotrading.exchange.bybit.client import BASE_URLS, BybitClient, resolve_base_url
 from algotrading.logs import register_secret
 from algotrading.settings import Settings
+
+MAINNET_HOSTS = frozenset({"api.bybit.com", "api.bytick.com"})
+"""Bybit's real-money REST hosts (`api.bytick.com` is its alternative mainnet domain)."""
 
 
 def credentials_from_settings(settings: Settings) -> ApiCredentials | None:
@@ -35,3 +40,24 @@ def open_bybit(
         **client_options,  # type: ignore[arg-type]
     )
     return BybitExchange(client)
+
+
+def environment_of(base_url: str) -> str:
+    """`mainnet`, `testnet` or `demo` for Bybit's own URLs (or their names); any other URL as is."""
+    try:
+        resolved = resolve_base_url(base_url)
+    except ValueError:
+        return base_url
+    if is_mainnet(resolved):
+        return "mainnet"
+    named = [name for name, url in BASE_URLS.items() if url == resolved]
+    return named[0] if named else resolved
+
+
+def is_mainnet(base_url: str) -> bool:
+    """Whether orders sent to `base_url` (a URL or a name) trade real money on Bybit."""
+    try:
+        resolved = resolve_base_url(base_url)
+    except ValueError:
+        return False
+    return (urlsplit(resolved).hostname or "").lower() in MAINNET_HOSTS

@@ -36,6 +36,7 @@ from algotrading.db.signals import list_signals
 from algotrading.db.snapshots import load_snapshots
 from algotrading.db.strategy_configs import upsert_strategy_config
 from algotrading.db.trades import list_trades
+from algotrading.db.users import LOCAL_USER_EMAIL, local_user
 from algotrading.domain.credentials import ApiCredentials
 from algotrading.domain.jsonsafe import json_safe
 from algotrading.domain.scopes import PORTFOLIO, check_strategy
@@ -53,7 +54,7 @@ from algotrading.market.datafiles import DataSet
 from algotrading.settings import Settings
 from algotrading.strategies.registry import sleeve_ids
 
-REPLAY_USER = "paper-replay@localhost"
+REPLAY_USER = LOCAL_USER_EMAIL
 
 
 class ReplayError(AppError):
@@ -173,7 +174,7 @@ def paper_account(
     """A fresh paper account named `config.name` trading on the simulator at `url` (an older one
     of that name is replaced: the simulator's wallet starts fresh too). `algo up` uses it."""
     with conn.transaction():
-        user_id = _user(conn)
+        user_id = local_user(conn)
         found = conn.execute(
             "SELECT id, mode FROM trading_accounts WHERE user_id = %s AND name = %s",
             (user_id, config.name),
@@ -198,19 +199,6 @@ def paper_account(
                 allocation_pct=spec.get("allocation_pct"), known=sleeve_ids(),
             )  # fmt: skip
     return account_id
-
-
-def _user(conn: psycopg.Connection) -> int:
-    row = conn.execute("SELECT id FROM users WHERE lower(email) = %s", (REPLAY_USER,)).fetchone()
-    if row is not None:
-        return int(row[0])
-    created = conn.execute(
-        "INSERT INTO users (email, display_name, password_hash) VALUES (%s, 'paper replay', '!')"
-        " RETURNING id",
-        (REPLAY_USER,),
-    ).fetchone()
-    assert created is not None
-    return int(created[0])
 
 
 def _report(

@@ -144,7 +144,7 @@ def up(
             if config.replay_start_ms is None
             else ReplayClock(sim.step_to, config.speed)
         )
-        runs, failures = _run(clock, start, until, settings, SimRuntimes(sim), say, stop)
+        runs, failures = run_jobs(clock, start, until, settings, SimRuntimes(sim), say, stop)
     finally:
         sim.stop()
     return UpOutcome(account_id, runs, failures, stop.is_set())
@@ -162,7 +162,7 @@ def _prepare(
     return account_id
 
 
-def _run(
+def run_jobs(
     clock: Clock,
     start: int,
     until: int | None,
@@ -171,7 +171,8 @@ def _run(
     say: Callable[[str], None],
     stop: threading.Event,
 ) -> tuple[int, int]:
-    """Every due job in order; a stop lets the current job finish and runs no other."""
+    """Every due job in order; a stop lets the current job finish and runs no other. The
+    simulator's stack and `algo up --exchange testnet` (`local.exchange_stack`) share it."""
     runs = failures = 0
     for _, events in run_schedule(clock, start, until, stop):
         for event in events:
