@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     stream_intervals: str = Field(default="15m,1h,4h,1d", validation_alias="ALGO_STREAM_INTERVALS")
     secrets_key: SecretStr | None = Field(default=None, validation_alias="ALGO_SECRETS_KEY")
     slack_webhook_url: SecretStr | None = Field(default=None, validation_alias="SLACK_WEBHOOK_URL")
+    alerts_topic_arn: str | None = Field(default=None, validation_alias="ALGO_ALERTS_TOPIC_ARN")
     portfolio_halt_pct: Decimal = Field(
         default=Decimal(25), gt=0, le=100, validation_alias="ALGO_PORTFOLIO_HALT_PCT"
     )
@@ -85,6 +86,15 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_secret(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip() == "" else value
+
+    @field_validator("alerts_topic_arn", mode="before")
+    @classmethod
+    def _topic(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip() == "":
+            return None
+        if isinstance(value, str) and not (value.startswith("arn:") and ":sns:" in value):
+            raise ValueError("must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)")
+        return value
 
     @field_validator("slack_webhook_url")
     @classmethod

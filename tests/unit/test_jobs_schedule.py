@@ -33,6 +33,9 @@ def test_last_monday_and_the_catch_up_window() -> None:
         ("candle_close", "2025-10-24T15:05:00Z", False),
         ("equity_snapshot", "2025-10-24T15:05:00Z", True),
         ("funding_poll", "2025-10-24T15:06:00Z", False),
+        ("live_parity", "2025-10-22T00:30:00Z", True),
+        ("live_parity", "2025-10-22T00:00:00Z", False),
+        ("live_parity", "2025-10-22T12:30:00Z", False),
     ],
 )
 def test_grids(job: str, time: str, ok: bool) -> None:
@@ -94,6 +97,39 @@ def test_handler_import_stays_lean(job: str) -> None:
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(FUNCTIONS / job / "handler.py")],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("handler", "forbidden"),
+    [
+        ("live_parity", ("plotly", "algotrading.local")),  # the backtest is its business
+        (
+            "alerts_slack",
+            (
+                "plotly",
+                "algotrading.local",
+                "algotrading.backtest",
+                "algotrading.execution",
+                "algotrading.db",
+                "pybit",
+            ),
+        ),
+    ],
+)
+def test_the_other_handlers_import_only_what_they_use(
+    handler: str, forbidden: tuple[str, ...]
+) -> None:
+    """The parity handler loads the backtest but no simulator or plots; the Slack subscriber
+    loads neither the database layer nor the trading core (fresh interpreter)."""
+    code = (
+        "import sys, runpy; runpy.run_path(sys.argv[1]); bad = tuple(sys.argv[2:]);"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith(bad))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(FUNCTIONS / handler / "handler.py"), *forbidden],
         capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     assert out.stdout.strip() == ""

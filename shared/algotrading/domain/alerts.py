@@ -29,6 +29,7 @@ class AlertKind(StrEnum):
     RECONCILIATION = "reconciliation"
     JOB_FAILED = "job_failed"
     OPERATOR_ACTION = "operator_action"
+    PARITY_MISMATCH = "parity_mismatch"
 
 
 class AlertLevel(StrEnum):
@@ -49,9 +50,11 @@ DEFAULT_LEVEL: Mapping[AlertKind, AlertLevel] = {
     AlertKind.RECONCILIATION: AlertLevel.WARNING,
     AlertKind.JOB_FAILED: AlertLevel.CRITICAL,
     AlertKind.OPERATOR_ACTION: AlertLevel.WARNING,
+    AlertKind.PARITY_MISMATCH: AlertLevel.WARNING,
 }
-"""A stop-out, a reconciliation finding and an operator's flatten deserve a look; a breaker trip
-or an account that a scheduled job could not run deserves a human now."""
+"""A stop-out, a reconciliation finding, an operator's flatten and a day whose live trades differ
+from its backtest deserve a look; a breaker trip or an account that a scheduled job could not
+run deserves a human now."""
 
 
 @dataclass(frozen=True, slots=True)

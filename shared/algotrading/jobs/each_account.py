@@ -15,13 +15,12 @@ from typing import Any
 import psycopg
 
 from algotrading.db.accounts import TradingAccount, list_active_accounts
-from algotrading.db.alerts import insert_alert, mark_delivered
 from algotrading.domain.alerts import AlertEvent, AlertKind, AlertLevel
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.execution import Runtime
+from algotrading.jobs.alerting import raise_alert
 from algotrading.jobs.runtimes import RuntimeCache
 from algotrading.logs import get_logger
-from algotrading.notify import notifier_from_settings
 from algotrading.settings import Settings
 
 log = get_logger(__name__)
@@ -36,14 +35,17 @@ def each_account(
     settings: Settings,
     cache: RuntimeCache,
     work: AccountWork,
+    keep: Callable[[TradingAccount], bool] | None = None,
 ) -> dict[str, Any]:
-    """`work(account, runtime)` for every active account, oldest first.
+    """`work(account, runtime)` for every active account (that `keep` accepts), oldest first.
 
     Returns `{"accounts": [one line per account that ran], "failures": [...], "evaluated": n}`.
     """
     done: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     for account in list_active_accounts(conn):
+        if keep is not None and not keep(account):
+            continue
         try:
             done.append({"account_id": account.id} | work(account, cache.get(account)))
         except Exception as exc:  # isolated: recorded, alerted, the next account runs
@@ -70,11 +72,4 @@ def alert_failure(
         details={"job": job, "scheduled_time": ms_to_iso(time_ms), "error": error},
         time_ms=time_ms, dedupe_key=f"{AlertKind.JOB_FAILED}:{job}:{time_ms}",
     )  # fmt: skip
-    try:
-        with conn.transaction():
-            alert_id = insert_alert(conn, event)
-        if alert_id is not None and notifier_from_settings(settings).send(event):
-            with conn.transaction():
-                mark_delivered(conn, [alert_id])
-    except Exception as exc:  # an alert that cannot be stored must not stop the other accounts
-        log.error("could not record the failure alert of account %s: %s", account_id, exc)
+    raise_alert(conn, settings, event)

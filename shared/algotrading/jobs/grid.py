@@ -5,7 +5,9 @@ close every 15 minutes (one schedule whose run evaluates every timeframe closing
 equity snapshot and the funding poll every 5 minutes, the weekly rebalance at any 15-minute
 close, which rebalances the week of the last Monday 00:00 UTC if that Monday is less than the
 catch-up window (default 24 h) ago: the Monday schedule runs it, a later delivery within the
-window catches a missed Monday up, once.
+window catches a missed Monday up, once. `live_parity` runs daily at 00:30 UTC: half an hour
+after the day's last close, so the 00:00 close and its snapshot have run and the day's trades
+are all stored.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ GRID_MS: dict[JobName, int] = {
     "equity_snapshot": 5 * MINUTE_MS,
     "funding_poll": 5 * MINUTE_MS,
     "weekly_rebalance": 15 * MINUTE_MS,
+    "live_parity": DAY_MS,
 }
+GRID_OFFSET_MS: dict[JobName, int] = {"live_parity": 30 * MINUTE_MS}
+"""A grid that does not start at 00:00 UTC: the daily parity check runs at 00:30."""
 
 
 class BadScheduledTime(RefusedJob):
@@ -36,10 +41,12 @@ def check_time(job: JobName, time_ms: int) -> int:
     """`time_ms` when it is on `job`'s grid; `BadScheduledTime` otherwise."""
     if isinstance(time_ms, bool) or not isinstance(time_ms, int) or time_ms <= 0:
         raise BadScheduledTime(f"{job}: scheduled time must be positive UTC ms, got {time_ms!r}")
-    step = GRID_MS[job]
-    if time_ms % step:
+    step, offset = GRID_MS[job], GRID_OFFSET_MS.get(job, 0)
+    if (time_ms - offset) % step:
+        start = f" from {ms_to_iso(offset)[11:16]} UTC" if offset else ""
         raise BadScheduledTime(
-            f"{job}: {ms_to_iso(time_ms)} is not on its grid (every {step // MINUTE_MS} minutes)"
+            f"{job}: {ms_to_iso(time_ms)} is not on its grid"
+            f" (every {step // MINUTE_MS} minutes{start})"
         )
     return time_ms
 

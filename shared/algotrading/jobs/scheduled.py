@@ -208,5 +208,14 @@ def run_named(
     jobs: dict[JobName, Callable[..., JobResult]] = {
         "candle_close": candle_close, "equity_snapshot": equity_snapshot,
         "weekly_rebalance": weekly_rebalance, "funding_poll": funding_poll,
+        "live_parity": _live_parity,
     }  # fmt: skip
     return jobs[job](time_ms, settings=settings, cache=cache)
+
+
+def _live_parity(time_ms: int, **kw: Any) -> JobResult:
+    """The parity job, imported when it runs: it loads the backtest, which the trading
+    handlers (importing this module) must not pay for at a cold start."""
+    from algotrading.jobs.live_parity import live_parity
+
+    return live_parity(time_ms, **kw)

@@ -4,7 +4,9 @@ The webhook URL is a credential (anyone holding it can post to the channel), so 
 with the log redactor, kept out of `repr`, and never part of a log line: a failure is logged with
 the HTTP status or the exception's type only, because requests' exception texts quote the URL.
 One attempt with a timeout and no retry: the caller keeps undelivered events in the `alerts`
-table, and blocking a trading run on Slack would be the worse failure.
+table, and blocking a trading run on Slack would be the worse failure. `send` (the notifier port)
+reports a failure as False; `post` raises it (`SlackDeliveryError`), for the SNS-triggered
+function that must fail so SNS delivers the message again.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import requests
 
 from algotrading.domain.alerts import AlertEvent, AlertLevel
 from algotrading.domain.timefmt import ms_to_iso
+from algotrading.errors import AppError
 from algotrading.logs import get_logger, register_secret
 
 EMOJI = {
@@ -28,6 +31,15 @@ _MAX_TEXT = 2900  # a section's text may hold 3000 characters
 _MAX_FIELD_TEXT = 1900  # a field's text may hold 2000
 
 _log = get_logger("algotrading.notify.slack")
+
+
+class SlackDeliveryError(AppError):
+    """Slack did not take the message (an HTTP error or no answer); never quotes the URL.
+    `retry_after_s` is Slack's Retry-After on a 429, when it gave one."""
+
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 def escape(text: str) -> str:
@@ -87,15 +99,30 @@ class SlackNotifier:
         return "SlackNotifier(webhook_url=***)"
 
     def send(self, event: AlertEvent) -> bool:
+        try:
+            self.post(event)
+        except SlackDeliveryError as exc:
+            _log.warning("slack alert %s not delivered: %s", event.kind.value, exc)
+            return False
+        return True
+
+    def post(self, event: AlertEvent) -> None:
+        """Post the event once; `SlackDeliveryError` (status or exception type only) if Slack
+        did not answer 2xx."""
         payload = format_slack_message(event)
         try:
             response = self._session.post(self._url, json=payload, timeout=self._timeout_s)
         except Exception as exc:  # any failure of the channel, not only RequestException
-            _log.warning("slack alert %s not delivered: %s", event.kind.value, type(exc).__name__)
-            return False
+            raise SlackDeliveryError(type(exc).__name__) from None
         if not 200 <= response.status_code < 300:
-            _log.warning(
-                "slack alert %s not delivered: HTTP %s", event.kind.value, response.status_code
+            raise SlackDeliveryError(
+                f"HTTP {response.status_code}", _retry_after(response.headers.get("Retry-After"))
             )
-            return False
-        return True
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Slack's Retry-After (seconds) on a rate-limited post, when it is a number."""
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        return None
