@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     sleeve_floor_pct: Decimal = Field(
         default=Decimal(25), gt=0, le=100, validation_alias="ALGO_SLEEVE_FLOOR_PCT"
     )
+    account_queue_url: str | None = Field(default=None, validation_alias="ALGO_ACCOUNT_QUEUE_URL")
 
     @field_validator("database_url")
     @classmethod
@@ -113,6 +114,17 @@ class Settings(BaseSettings):
             ("http://", "https://")
         ):
             raise ValueError("must be mainnet, testnet, demo or an http(s):// URL")
+        return text
+
+    @field_validator("account_queue_url")
+    @classmethod
+    def _fifo_queue(cls, value: str | None) -> str | None:
+        """The fan-out needs a FIFO queue: per-account order and deduplication come from it."""
+        if value is None or value.strip() == "":
+            return None
+        text = value.strip()
+        if not text.startswith(("http://", "https://")) or not text.endswith(".fifo"):
+            raise ValueError("must be the http(s):// URL of an SQS FIFO queue (ending .fifo)")
         return text
 
     @field_validator("stream_symbols")

@@ -46,15 +46,34 @@ def each_account(
     for account in list_active_accounts(conn):
         if keep is not None and not keep(account):
             continue
-        try:
-            done.append({"account_id": account.id} | work(account, cache.get(account)))
-        except Exception as exc:  # isolated: recorded, alerted, the next account runs
-            cache.drop(account.id)
-            error = f"{type(exc).__name__}: {exc}"
-            failures.append({"account_id": account.id, "error": error})
-            log.error("%s at %s: account %s failed: %s", job, ms_to_iso(time_ms), account.id, error)
-            alert_failure(conn, settings, job, time_ms, account.id, error)
+        line, failure = run_account(conn, job, time_ms, settings, cache, account, work)
+        if failure is None:
+            done.append(line)
+        else:
+            failures.append(failure)
     return {"accounts": done, "failures": failures, "evaluated": len(done)}
+
+
+def run_account(
+    conn: psycopg.Connection,
+    job: str,
+    time_ms: int,
+    settings: Settings,
+    cache: RuntimeCache,
+    account: TradingAccount,
+    work: AccountWork,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """One account's `work`, isolated: `(its summary line, None)`, or `({}, the failure)` after
+    the failure was logged, alerted and the account's warm runtime dropped. The loop above and
+    the fan-out worker (`jobs.account_worker`) both run an account through here."""
+    try:
+        return {"account_id": account.id} | work(account, cache.get(account)), None
+    except Exception as exc:  # isolated: recorded, alerted, the next account runs
+        cache.drop(account.id)
+        error = f"{type(exc).__name__}: {exc}"
+        log.error("%s at %s: account %s failed: %s", job, ms_to_iso(time_ms), account.id, error)
+        alert_failure(conn, settings, job, time_ms, account.id, error)
+        return {}, {"account_id": account.id, "error": error}
 
 
 def alert_failure(

@@ -18,34 +18,26 @@ from typing import Any
 import psycopg
 
 from algotrading.db.accounts import TradingAccount
-from algotrading.errors import AppError
 from algotrading.execution import RunResult, Runtime, evaluate, snapshot
+from algotrading.jobs.account_runs import (
+    AccountRun,
+    close_run,
+    is_weekly,
+    summarised,
+)
 from algotrading.jobs.config import job_connection, job_settings
-from algotrading.jobs.each_account import each_account
 from algotrading.jobs.events import JobName
+from algotrading.jobs.fanout import AccountFanOut, InProcessFanOut, fanout_from_settings
 from algotrading.jobs.funding_poll import poll_funding
 from algotrading.jobs.grid import DEFAULT_CATCH_UP_MS, check_time, rebalance_due
 from algotrading.jobs.runs import JobResult, run_job
 from algotrading.jobs.runtimes import RuntimeCache, warm_cache
 from algotrading.settings import Settings
-from algotrading.strategies.profile import Cadence
-from algotrading.strategies.registry import profile_of, sleeve_ids
+from algotrading.strategies.registry import sleeve_ids
 
 EVALUATE_JOB = "evaluate"
 """The per-account ledger name of the candle close: the same rows `algo run evaluate` writes."""
 REBALANCE_JOB = "weekly_rebalance"
-
-
-class AccountRunFailed(AppError):
-    """The account's run ended `failed` (an outcome unknown at the exchange): retried later."""
-
-
-def is_weekly(strategy_id: str) -> bool:
-    return profile_of(strategy_id).cadence is Cadence.WEEKLY
-
-
-def is_per_bar(strategy_id: str) -> bool:
-    return not is_weekly(strategy_id)
 
 
 def candle_close(
@@ -55,13 +47,15 @@ def candle_close(
     cache: RuntimeCache | None = None,
     conn: psycopg.Connection | None = None,
 ) -> JobResult:
-    """Evaluate every active account's per-bar strategies at the 15-minute close `close_ms`."""
+    """Evaluate every active account's per-bar strategies at the 15-minute close `close_ms`:
+    in this process, or (with `ALGO_ACCOUNT_QUEUE_URL`) by dispatching one message per account
+    to the queue the `account_worker` function consumes."""
     check_time("candle_close", close_ms)
-
-    def one(db: psycopg.Connection, s: Settings, account: TradingAccount, rt: Runtime) -> RunResult:
-        return evaluate(account.id, close_ms, settings=s, conn=db, runtime=rt, keep=is_per_bar)
-
-    return _trading_job("candle_close", close_ms, one, settings, cache, conn)
+    settings = settings or job_settings()
+    fanout = fanout_from_settings(settings)
+    return _trading_job(
+        "candle_close", close_ms, close_run(close_ms), settings, cache, conn, fanout
+    )
 
 
 def weekly_rebalance(
@@ -87,7 +81,9 @@ def weekly_rebalance(
             account.id, monday, settings=s, conn=db, runtime=rt, job=REBALANCE_JOB, keep=is_weekly
         )
 
-    return _trading_job("weekly_rebalance", time_ms, one, settings, cache, conn, monday)
+    return _trading_job(
+        "weekly_rebalance", time_ms, one, settings, cache, conn, InProcessFanOut(), monday
+    )
 
 
 def equity_snapshot(
@@ -103,7 +99,7 @@ def equity_snapshot(
     def one(db: psycopg.Connection, s: Settings, account: TradingAccount, rt: Runtime) -> RunResult:
         return snapshot(account.id, time_ms, settings=s, conn=db, runtime=rt)
 
-    return _trading_job("equity_snapshot", time_ms, one, settings, cache, conn)
+    return _trading_job("equity_snapshot", time_ms, one, settings, cache, conn, InProcessFanOut())
 
 
 def funding_poll(
@@ -123,9 +119,6 @@ def funding_poll(
         )
 
 
-AccountRun = Callable[[psycopg.Connection, Settings, TradingAccount, Runtime], RunResult]
-
-
 def _trading_job(
     job: str,
     time_ms: int,
@@ -133,17 +126,16 @@ def _trading_job(
     settings: Settings | None,
     cache: RuntimeCache | None,
     conn: psycopg.Connection | None,
+    fanout: AccountFanOut,
     run_ms: int | None = None,
 ) -> JobResult:
     settings = settings or job_settings()
     cache = cache or warm_cache(job)
     with _connection(conn, settings) as db:
 
-        def work(account: TradingAccount, rt: Runtime) -> dict[str, Any]:
-            return _account_summary(one(db, settings, account, rt))
-
         def everything() -> dict[str, Any]:
-            summary = each_account(db, job, time_ms, settings, cache, work)
+            work = summarised(one, db, settings)
+            summary = fanout.run(db, job, time_ms, settings, cache, work)
             extra = {} if run_ms is None else {"rebalance_ms": run_ms}
             fresh = {
                 "orders_placed": _fresh(summary, "orders"),
@@ -152,18 +144,6 @@ def _trading_job(
             return summary | extra | fresh
 
         return run_job(db, job, time_ms, everything)
-
-
-def _account_summary(result: RunResult) -> dict[str, Any]:
-    """One account's line of the job summary; a `failed` run is raised to be recorded."""
-    report = result.report
-    if result.status == "failed":
-        raise AccountRunFailed(f"{result.job} ended failed: {report.get('errors') or report}")
-    return {
-        "status": result.status, "replayed": result.replayed,
-        "strategies": report.get("strategies", []),
-        "orders": len(report.get("orders", [])), "signals": len(report.get("signals", [])),
-    }  # fmt: skip
 
 
 def _fresh(summary: dict[str, Any], key: str) -> int:
