@@ -113,6 +113,21 @@ class AccountScope:
         return self.account.id
 
 
+def reachable_account(
+    conn: psycopg.Connection, principal: Principal, account_id: int
+) -> TradingAccount:
+    """The account if the caller may reach it (theirs, or any for an admin); else the same 404
+    for a foreign account as for one that does not exist."""
+    missing = not_found(f"trading account {account_id} does not exist")
+    try:
+        account = get_account(conn, account_id)
+    except AccountNotFound:
+        raise missing from None
+    if account.user_id != principal.user.id and not principal.user.is_admin:
+        raise missing
+    return account
+
+
 def account_scope(
     conn: Conn,
     principal: Caller,
@@ -129,14 +144,7 @@ def account_scope(
     text = account_header.strip()
     if not text.isdigit() or len(text) > 18:
         raise bad_request(f"{ACCOUNT_HEADER} must be a trading account id", ACCOUNT_HEADER)
-    missing = not_found(f"trading account {int(text)} does not exist")
-    try:
-        account = get_account(conn, int(text))
-    except AccountNotFound:
-        raise missing from None
-    if account.user_id != principal.user.id and not principal.user.is_admin:
-        raise missing
-    return AccountScope(account, principal)
+    return AccountScope(reachable_account(conn, principal, int(text)), principal)
 
 
 Scoped = Annotated[AccountScope, Depends(account_scope)]
