@@ -25,6 +25,7 @@ from algotrading.api.schemas.common import MAX_PAGE
 from algotrading.db.accounts import AccountNotFound, TradingAccount, get_account
 from algotrading.db.users import User, UserNotFound, get_user
 from algotrading.domain.timefmt import datetime_to_ms
+from algotrading.settings import Settings as AppSettings
 
 ACCOUNT_HEADER = "X-Trading-Account-Id"
 _bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
@@ -164,3 +165,12 @@ def paging(
 
 
 PageQuery = Annotated[Paging, Depends(paging)]
+
+
+def app_settings(request: Request) -> AppSettings:
+    """The platform settings the app was built with (breaker thresholds and the like)."""
+    settings: AppSettings = request.app.state.settings
+    return settings
+
+
+Platform = Annotated[AppSettings, Depends(app_settings)]
