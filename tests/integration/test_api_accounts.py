@@ -122,6 +122,8 @@ BAD_UPDATES = [
     ({"environment": "ftp://x"}, "environment"),
     ({"name": ""}, "name"),
     ({"name": "x" * 101}, "name"),
+    ({"name": "a\u0000b"}, "name"),
+    ({"environment": "http://host/\u0000"}, "environment"),
     ({"name": None}, "name"),
     ({"max_leverage": None}, "max_leverage"),
     ({"nmae": "typo"}, "nmae"),

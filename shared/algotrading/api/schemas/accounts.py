@@ -31,10 +31,16 @@ def _base_url(value: str) -> str:
     return resolve_base_url(value)
 
 
-AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+_PRINTABLE = r"^[^\x00-\x1f\x7f]+$"  # no control characters (PostgreSQL text refuses NUL)
+AccountName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_PRINTABLE),
+]
 Environment = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=4, max_length=300),
+    StringConstraints(
+        strip_whitespace=True, min_length=4, max_length=300, pattern=r"^[^\s\x00-\x1f\x7f]+$"
+    ),
     AfterValidator(_base_url),
     Field(
         description="mainnet, testnet, demo, or the http(s) base URL of a Bybit-compatible API",
