@@ -25,6 +25,7 @@ from algotrading.api.schemas.common import MAX_PAGE
 from algotrading.db.accounts import AccountNotFound, TradingAccount, get_account
 from algotrading.db.users import User, UserNotFound, get_user
 from algotrading.domain.timefmt import datetime_to_ms
+from algotrading.settings import Settings as AppSettings
 
 ACCOUNT_HEADER = "X-Trading-Account-Id"
 _bearer = HTTPBearer(auto_error=False, description="The access token from /api/auth/login")
@@ -113,6 +114,21 @@ class AccountScope:
         return self.account.id
 
 
+def reachable_account(
+    conn: psycopg.Connection, principal: Principal, account_id: int
+) -> TradingAccount:
+    """The account if the caller may reach it (theirs, or any for an admin); else the same 404
+    for a foreign account as for one that does not exist."""
+    missing = not_found(f"trading account {account_id} does not exist")
+    try:
+        account = get_account(conn, account_id)
+    except AccountNotFound:
+        raise missing from None
+    if account.user_id != principal.user.id and not principal.user.is_admin:
+        raise missing
+    return account
+
+
 def account_scope(
     conn: Conn,
     principal: Caller,
@@ -129,14 +145,7 @@ def account_scope(
     text = account_header.strip()
     if not text.isdigit() or len(text) > 18:
         raise bad_request(f"{ACCOUNT_HEADER} must be a trading account id", ACCOUNT_HEADER)
-    missing = not_found(f"trading account {int(text)} does not exist")
-    try:
-        account = get_account(conn, int(text))
-    except AccountNotFound:
-        raise missing from None
-    if account.user_id != principal.user.id and not principal.user.is_admin:
-        raise missing
-    return AccountScope(account, principal)
+    return AccountScope(reachable_account(conn, principal, int(text)), principal)
 
 
 Scoped = Annotated[AccountScope, Depends(account_scope)]
@@ -156,3 +165,12 @@ def paging(
 
 
 PageQuery = Annotated[Paging, Depends(paging)]
+
+
+def app_settings(request: Request) -> AppSettings:
+    """The platform settings the app was built with (breaker thresholds and the like)."""
+    settings: AppSettings = request.app.state.settings
+    return settings
+
+
+Platform = Annotated[AppSettings, Depends(app_settings)]

@@ -122,3 +122,27 @@ def load_equity_curves(
         scope: (np.array(t, dtype=np.int64), np.array(v, dtype=np.float64))
         for scope, (t, v) in grouped.items()
     }
+
+
+def latest_snapshots(conn: psycopg.Connection, account_id: int) -> dict[str, SnapshotRow]:
+    """The newest row of every scope of the account (the dashboard's current figures), read
+    without loading the curves."""
+    get_account(conn, account_id)
+    rows = conn.execute(
+        f"SELECT DISTINCT ON (scope) {_COLUMNS} FROM portfolio_snapshots"
+        " WHERE trading_account_id = %s ORDER BY scope, snapshot_time DESC",
+        (account_id,),
+    ).fetchall()
+    return {r[0]: _row(r) for r in rows}
+
+
+def snapshot_before(
+    conn: psycopg.Connection, account_id: int, scope: str, before_ms: int
+) -> SnapshotRow | None:
+    """The newest row of one scope strictly before `before_ms`, if any."""
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM portfolio_snapshots WHERE trading_account_id = %s"
+        " AND scope = %s AND snapshot_time < %s ORDER BY snapshot_time DESC LIMIT 1",
+        (account_id, scope, ms_to_datetime(before_ms)),
+    ).fetchone()
+    return None if row is None else _row(row)

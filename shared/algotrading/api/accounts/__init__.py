@@ -1,0 +1,1 @@
+"""Trading accounts through the API: management (create, change, delete) and exchange keys."""
