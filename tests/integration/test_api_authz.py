@@ -3,6 +3,8 @@ added later is covered without editing this file):
 
 - every account-scoped route: user A with A's account passes the scope; A with B's account and
   A with an unknown account get the same 404; no header is a 400;
+- every route that names an account in its path (`{account_id}`): B's account and an unknown
+  one are the same 404 for A, whatever the method (nothing of B's is changed);
 - every signed-in route: no token, an expired token, a tampered token and a token signed with
   another secret are 401;
 - every admin route: a user is 403;
@@ -24,6 +26,8 @@ from algotrading.api.auth.tokens import issue_access
 from algotrading.api.deps import account_scope, current_user, require_admin
 
 SCOPED_AREAS = ("/api/portfolio", "/api/strategies", "/api/trading")
+VALID_BODIES = {"/api/accounts/{account_id}/keys": {"api_key": "k" * 18, "api_secret": "s" * 36}}
+"""Bodies that pass validation, so the ownership check (not the body's) answers."""
 PATH_VALUES = {"symbol": "BTCUSDT", "strategy": "trend", "strategy_id": "trend", "interval": "1h"}
 
 
@@ -113,6 +117,20 @@ def test_scoped_routes_refuse_other_accounts(world: dict[str, Any], method: str,
         )
         assert own.status_code < 500
         assert "does not exist" not in own.text or str(world["ann_account"]) not in own.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [(m, p) for m, p, _ in ROUTES if "{account_id}" in p]
+)
+def test_accounts_in_the_path_are_owned(world: dict[str, Any], method: str, path: str) -> None:
+    token = bearer(world["token"])
+    body = VALID_BODIES.get(path, {})
+    for other in (world["bob_account"], 987_654_321):
+        url = path.replace("{account_id}", str(other))
+        sent = body if method in ("POST", "PUT", "PATCH") else None
+        answer = world["client"].request(method, url, headers=token, json=sent)
+        assert answer.status_code == 404, (other, answer.text)
+        assert answer.json()["error"]["message"] == f"trading account {other} does not exist"
 
 
 def _bad_tokens(user_id: int) -> dict[str, str]:
