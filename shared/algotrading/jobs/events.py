@@ -16,9 +16,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, fiel
 
 from algotrading.errors import AppError
 
-JobName = Literal["candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll"]
+JobName = Literal[
+    "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "market_history"
+]
 JOB_NAMES: tuple[JobName, ...] = (
-    "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll",
+    "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "market_history",
 )  # fmt: skip
 
 

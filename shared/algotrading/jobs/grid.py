@@ -2,10 +2,10 @@
 
 A time off the grid is refused before anything is written (`BadScheduledTime`): a candle
 close every 15 minutes (one schedule whose run evaluates every timeframe closing then), the
-equity snapshot and the funding poll every 5 minutes, the weekly rebalance at any 15-minute
-close, which rebalances the week of the last Monday 00:00 UTC if that Monday is less than the
-catch-up window (default 24 h) ago: the Monday schedule runs it, a later delivery within the
-window catches a missed Monday up, once.
+equity snapshot and the funding poll every 5 minutes, the market history every hour (on the
+hour), the weekly rebalance at any 15-minute close, which rebalances the week of the last
+Monday 00:00 UTC if that Monday is less than the catch-up window (default 24 h) ago: the Monday
+schedule runs it, a later delivery within the window catches a missed Monday up, once.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ GRID_MS: dict[JobName, int] = {
     "equity_snapshot": 5 * MINUTE_MS,
     "funding_poll": 5 * MINUTE_MS,
     "weekly_rebalance": 15 * MINUTE_MS,
+    "market_history": 60 * MINUTE_MS,
 }
 
 

@@ -22,10 +22,15 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def scheduled_handler(
-    job: JobName, run: Callable[..., JobResult], metric: str, counted: str
+    job: JobName,
+    run: Callable[..., JobResult],
+    metric: str,
+    counted: str,
+    required: tuple[str, ...] = TRADING_SETTINGS,
 ) -> Handler:
-    """The handler of `job`: `run(time_ms, settings=...)` once per delivery; its business
-    metric `metric` is the job result's `counted` figure, beside `AccountFailures`."""
+    """The handler of `job`: `run(time_ms, settings=...)` once per delivery, with the
+    settings `required` checked; its business metric `metric` is the job result's `counted`
+    figure, beside `AccountFailures` (the failed accounts, or symbols, of the delivery)."""
     logger = Logger(service=job)
     metrics = Metrics(namespace="algotrading", service=job)
     tracer = tracer_for(job)
@@ -37,7 +42,7 @@ def scheduled_handler(
         try:
             scheduled = ScheduledEvent.for_job(job, event)
             logger.set_correlation_id(f"{job}@{scheduled.payload()['scheduled_time']}")
-            result = run(scheduled.time_ms, settings=job_settings(TRADING_SETTINGS))
+            result = run(scheduled.time_ms, settings=job_settings(required))
         except RefusedJob as exc:
             logger.error("refused", extra={"error": str(exc), "payload": event})
             metrics.add_metric(name="RefusedPayloads", unit=MetricUnit.Count, value=1)

@@ -11,8 +11,7 @@ within the catch-up window. Both hold the account's one trading lock, so they ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -20,11 +19,13 @@ import psycopg
 from algotrading.db.accounts import TradingAccount
 from algotrading.errors import AppError
 from algotrading.execution import RunResult, Runtime, evaluate, snapshot
-from algotrading.jobs.config import job_connection, job_settings
+from algotrading.jobs.config import given_connection as _connection
+from algotrading.jobs.config import job_settings
 from algotrading.jobs.each_account import each_account
 from algotrading.jobs.events import JobName
 from algotrading.jobs.funding_poll import poll_funding
 from algotrading.jobs.grid import DEFAULT_CATCH_UP_MS, check_time, rebalance_due
+from algotrading.jobs.market_history import market_history
 from algotrading.jobs.runs import JobResult, run_job
 from algotrading.jobs.runtimes import RuntimeCache, warm_cache
 from algotrading.settings import Settings
@@ -183,19 +184,6 @@ def _quiet_job(
         return run_job(db, job, time_ms, lambda: summary | {"accounts": [], "failures": []})
 
 
-@contextmanager
-def _connection(
-    conn: psycopg.Connection | None, settings: Settings
-) -> Iterator[psycopg.Connection]:
-    if conn is not None:
-        if not conn.autocommit:
-            raise ValueError("the scheduled jobs need an autocommit connection")
-        yield conn
-        return
-    with job_connection(settings) as own:
-        yield own
-
-
 def run_named(
     job: JobName,
     time_ms: int,
@@ -208,5 +196,6 @@ def run_named(
     jobs: dict[JobName, Callable[..., JobResult]] = {
         "candle_close": candle_close, "equity_snapshot": equity_snapshot,
         "weekly_rebalance": weekly_rebalance, "funding_poll": funding_poll,
+        "market_history": market_history,
     }  # fmt: skip
     return jobs[job](time_ms, settings=settings, cache=cache)
