@@ -11,7 +11,9 @@ from typing import Any
 from algotrading.domain.timefmt import ms_to_iso
 
 FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
-HANDLERS = ("candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll")
+HANDLERS = (
+    "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "market_history",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,10 @@ JobName = Literal[
     "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "market_history"
 ]
 JOB_NAMES: tuple[JobName, ...] = (
-    "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "market_history",
+    "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll",
 )  # fmt: skip
+"""The jobs `algo jobs run` and the local scheduler run; `market_history` is run by hand with
+`algo data fetch`, over any span (docs/jobs.md)."""
 
 
 class RefusedJob(AppError, ValueError):

@@ -52,13 +52,12 @@ def market_history(
     time_ms: int,
     *,
     settings: Settings | None = None,
-    cache: object = None,
     conn: psycopg.Connection | None = None,
     exchange: ExchangeService | None = None,
     store: HistoryStore | None = None,
 ) -> JobResult:
     """Append what closed in the hour up to `time_ms` (and anything missed before it) to the
-    store; `cache` is accepted for `run_named` and unused (no account is traded)."""
+    store; `exchange` and `store` default to BYBIT_BASE_URL (no keys) and the configured store."""
     check_time(JOB, time_ms)
     settings = settings or job_settings(LEDGER_SETTINGS)
     store = store or open_history_store(settings)

@@ -25,7 +25,6 @@ from algotrading.jobs.each_account import each_account
 from algotrading.jobs.events import JobName
 from algotrading.jobs.funding_poll import poll_funding
 from algotrading.jobs.grid import DEFAULT_CATCH_UP_MS, check_time, rebalance_due
-from algotrading.jobs.market_history import market_history
 from algotrading.jobs.runs import JobResult, run_job
 from algotrading.jobs.runtimes import RuntimeCache, warm_cache
 from algotrading.settings import Settings
@@ -196,6 +195,5 @@ def run_named(
     jobs: dict[JobName, Callable[..., JobResult]] = {
         "candle_close": candle_close, "equity_snapshot": equity_snapshot,
         "weekly_rebalance": weekly_rebalance, "funding_poll": funding_poll,
-        "market_history": market_history,
     }  # fmt: skip
     return jobs[job](time_ms, settings=settings, cache=cache)
