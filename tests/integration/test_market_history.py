@@ -193,3 +193,20 @@ def test_data_fetch_with_a_bad_time_is_one_line_exit_2(
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "--since" in err
     assert not dest.exists()
+
+
+def test_open_interest_is_stored_hourly_from_the_exchange(tmp_path: Path) -> None:
+    """The derivatives set holds BTCUSDT open interest every 4h (00:00 of 2025-10-24: 50488.8,
+    04:00: 50847.242); the exchange answers on the 1h grid with the latest value at or before
+    each point, so 00:00 .. 04:00 (04:00 excluded, the next run's) is 50488.8 four times."""
+    dest = tmp_path / "oi"
+    dirs = (TEST_DATA, TEST_DATA / "bybit_derivs_2021_2025")
+    at = parse_time("2025-10-24T05:00:00Z")
+    with sim_at(at, dirs=dirs, symbols=("BTCUSDT",)) as sim:
+        span = ["--since", "2025-10-24T00:00:00Z", "--until", "2025-10-24T04:00:00Z"]
+        code = main(["data", "fetch", *span, "--base-url", sim.rest_url, "--dest", str(dest)])
+    assert code == 0
+    oi = DataSet([dest]).open_interest.series("BTCUSDT")
+    assert oi is not None
+    assert oi.time_ms.tolist() == [parse_time("2025-10-24T00:00:00Z") + h * HOUR for h in range(4)]
+    assert oi.value.tolist() == [50488.8] * 4
