@@ -13,6 +13,7 @@ from algotrading.domain.timefmt import ms_to_iso
 FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
 HANDLERS = (
     "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "account_worker",
+    "market_history",
 )  # fmt: skip
 
 

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     db_connect_timeout_s: float = Field(default=10.0, gt=0, le=300, alias="ALGO_DB_CONNECT_TIMEOUT")
     log_level: LogLevel | None = Field(default=None, alias="ALGO_LOG_LEVEL")
     data_dir: Path | None = Field(default=None, alias="ALGO_DATA_DIR")
+    history_dir: Path = Field(default=Path(".local/market-data"), alias="ALGO_HISTORY_DIR")
+    history_bucket: str | None = Field(default=None, alias="ALGO_HISTORY_BUCKET")
+    history_prefix: str = Field(default="market-data", alias="ALGO_HISTORY_PREFIX")
     bybit_api_key: SecretStr | None = Field(default=None, validation_alias="BYBIT_API_KEY")
     bybit_api_secret: SecretStr | None = Field(default=None, validation_alias="BYBIT_API_SECRET")
     bybit_base_url: str | None = Field(default=None, validation_alias="BYBIT_BASE_URL")
@@ -96,6 +99,11 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not (value.startswith("arn:") and ":sns:" in value):
             raise ValueError("must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)")
         return value
+
+    @field_validator("history_bucket", mode="before")
+    @classmethod
+    def _blank_bucket(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip() == "" else value
 
     @field_validator("slack_webhook_url")
     @classmethod

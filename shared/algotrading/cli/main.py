@@ -12,6 +12,7 @@ from algotrading.cli.api import api
 from algotrading.cli.backtest import backtest
 from algotrading.cli.backtest_portfolio import portfolio
 from algotrading.cli.data import data
+from algotrading.cli.data_fetch import fetch
 from algotrading.cli.db import db
 from algotrading.cli.exchange import exchange
 from algotrading.cli.funding import funding
@@ -38,6 +39,7 @@ def cli() -> None:
 
 
 cli.add_command(db)
+data.add_command(fetch)
 cli.add_command(data)
 cli.add_command(exchange)
 cli.add_command(market)

@@ -131,9 +131,15 @@ class ExchangeService(Protocol):
         ...
 
     def get_open_interest(
-        self, symbol: str, *, interval: Interval = Interval.H1, limit: int = 1
+        self,
+        symbol: str,
+        *,
+        interval: Interval = Interval.H1,
+        limit: int = 1,
+        end_ms: int | None = None,
     ) -> list[OpenInterest]:
-        """Open interest snapshots, ascending; the last is the latest."""
+        """Open interest snapshots, ascending; the last is the latest (at or before `end_ms`
+        when given)."""
         ...
 
     def get_active_symbols(self) -> list[str]:

@@ -20,6 +20,8 @@ from algotrading.settings import Settings, get_settings
 LAMBDA_ENV = "AWS_LAMBDA_FUNCTION_NAME"
 TRADING_SETTINGS = ("DATABASE_URL", "ALGO_SECRETS_KEY")
 """What every account job needs: the database and the key that decrypts the exchange keys."""
+LEDGER_SETTINGS = ("DATABASE_URL",)
+"""What a job that trades no account needs (market history): only its run ledger."""
 
 _FIELDS = {"DATABASE_URL": "database_url", "ALGO_SECRETS_KEY": "secrets_key"}
 
@@ -63,3 +65,18 @@ def job_connection(settings: Settings) -> Iterator[psycopg.Connection]:
         yield conn
     finally:
         conn.close()
+
+
+@contextmanager
+def given_connection(
+    conn: psycopg.Connection | None, settings: Settings
+) -> Iterator[psycopg.Connection]:
+    """`conn` when the caller has one (it must be autocommit: the job locks are session-level),
+    else a connection of the job's own, closed afterwards."""
+    if conn is not None:
+        if not conn.autocommit:
+            raise ValueError("the scheduled jobs need an autocommit connection")
+        yield conn
+        return
+    with job_connection(settings) as own:
+        yield own

@@ -17,11 +17,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, fiel
 from algotrading.errors import AppError
 
 JobName = Literal[
-    "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "live_parity"
+    "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "live_parity",
+    "market_history",
 ]
 JOB_NAMES: tuple[JobName, ...] = (
     "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "live_parity",
 )  # fmt: skip
+"""The jobs `algo jobs run` and the local scheduler run; `market_history` is run by hand with
+`algo data fetch`, over any span (docs/jobs.md)."""
 
 
 class RefusedJob(AppError, ValueError):

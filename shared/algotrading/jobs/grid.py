@@ -2,12 +2,12 @@
 
 A time off the grid is refused before anything is written (`BadScheduledTime`): a candle
 close every 15 minutes (one schedule whose run evaluates every timeframe closing then), the
-equity snapshot and the funding poll every 5 minutes, the weekly rebalance at any 15-minute
-close, which rebalances the week of the last Monday 00:00 UTC if that Monday is less than the
-catch-up window (default 24 h) ago: the Monday schedule runs it, a later delivery within the
-window catches a missed Monday up, once. `live_parity` runs daily at 00:30 UTC: half an hour
-after the day's last close, so the 00:00 close and its snapshot have run and the day's trades
-are all stored.
+equity snapshot and the funding poll every 5 minutes, the market history every hour (on the
+hour), the weekly rebalance at any 15-minute close, which rebalances the week of the last
+Monday 00:00 UTC if that Monday is less than the catch-up window (default 24 h) ago: the Monday
+schedule runs it, a later delivery within the window catches a missed Monday up, once.
+`live_parity` runs daily at 00:30 UTC: half an hour after the day's last close, so the 00:00
+close and its snapshot have run and the day's trades are all stored.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ GRID_MS: dict[JobName, int] = {
     "funding_poll": 5 * MINUTE_MS,
     "weekly_rebalance": 15 * MINUTE_MS,
     "live_parity": DAY_MS,
+    "market_history": 60 * MINUTE_MS,
 }
 GRID_OFFSET_MS: dict[JobName, int] = {"live_parity": 30 * MINUTE_MS}
 """A grid that does not start at 00:00 UTC: the daily parity check runs at 00:30."""

@@ -28,9 +28,9 @@ def scheduled_handler(
     counted: str,
     required: tuple[str, ...] = TRADING_SETTINGS,
 ) -> Handler:
-    """The handler of `job`: `run(time_ms, settings=...)` once per delivery; its business
-    metric `metric` is the job result's `counted` figure, beside `AccountFailures`. `required`:
-    the settings the job cannot run without (`jobs.config.job_settings`)."""
+    """The handler of `job`: `run(time_ms, settings=...)` once per delivery, with the
+    settings `required` checked; its business metric `metric` is the job result's `counted`
+    figure, beside `AccountFailures` (the failed accounts, or symbols, of the delivery)."""
     logger = Logger(service=job)
     metrics = Metrics(namespace="algotrading", service=job)
     tracer = tracer_for(job)

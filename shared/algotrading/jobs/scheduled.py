@@ -11,8 +11,7 @@ within the catch-up window. Both hold the account's one trading lock, so they ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -25,7 +24,8 @@ from algotrading.jobs.account_runs import (
     is_weekly,
     summarised,
 )
-from algotrading.jobs.config import job_connection, job_settings
+from algotrading.jobs.config import given_connection as _connection
+from algotrading.jobs.config import job_settings
 from algotrading.jobs.events import JobName
 from algotrading.jobs.fanout import AccountFanOut, InProcessFanOut, fanout_from_settings
 from algotrading.jobs.funding_poll import poll_funding
@@ -161,19 +161,6 @@ def _quiet_job(
     settings = settings or job_settings()
     with _connection(conn, settings) as db:
         return run_job(db, job, time_ms, lambda: summary | {"accounts": [], "failures": []})
-
-
-@contextmanager
-def _connection(
-    conn: psycopg.Connection | None, settings: Settings
-) -> Iterator[psycopg.Connection]:
-    if conn is not None:
-        if not conn.autocommit:
-            raise ValueError("the scheduled jobs need an autocommit connection")
-        yield conn
-        return
-    with job_connection(settings) as own:
-        yield own
 
 
 def run_named(

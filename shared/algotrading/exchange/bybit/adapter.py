@@ -203,7 +203,12 @@ class BybitExchange(BybitTrading):
         return FundingHistory(history.time_ms[keep], history.rate[keep])
 
     def get_open_interest(
-        self, symbol: str, *, interval: Interval = Interval.H1, limit: int = 1
+        self,
+        symbol: str,
+        *,
+        interval: Interval = Interval.H1,
+        limit: int = 1,
+        end_ms: int | None = None,
     ) -> list[OpenInterest]:
         if interval not in mapper.OPEN_INTEREST_CODES:
             valid = ", ".join(i.value for i in mapper.OPEN_INTEREST_CODES)
@@ -217,6 +222,7 @@ class BybitExchange(BybitTrading):
             category=CATEGORY,
             symbol=symbol,
             intervalTime=mapper.OPEN_INTEREST_CODES[interval],
+            endTime=end_ms,
             limit=limit,
         )
         return mapper.parse_open_interest(reply.result, symbol)
