@@ -110,6 +110,15 @@ def get_by_link(conn: psycopg.Connection, account_id: int, link_id: str) -> Orde
     return None if row is None else _row(row)
 
 
+def get_order(conn: psycopg.Connection, account_id: int, order_id: int) -> OrderRow | None:
+    """The account's order row `order_id` (None when there is none, or it is another's)."""
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM orders WHERE trading_account_id = %s AND id = %s",
+        (account_id, order_id),
+    ).fetchone()
+    return None if row is None else _row(row)
+
+
 def open_orders(conn: psycopg.Connection, account_id: int) -> list[OrderRow]:
     """Orders whose outcome is not final yet (intents included), oldest first."""
     rows = conn.execute(

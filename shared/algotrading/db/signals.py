@@ -140,3 +140,27 @@ def _record(r: tuple[Any, ...]) -> SignalRecord:
         strategy, symbol, datetime_to_ms(close), action, decision, reason, interval, price,
         stop, take, qty, details or {}, sid,
     )  # fmt: skip
+
+
+def page_signals(
+    conn: psycopg.Connection,
+    account_id: int,
+    strategy: str,
+    *,
+    symbol: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[SignalRecord], int]:
+    """One page of a strategy's decisions, newest bar first, and how many there are in all
+    (the dashboard's signal log; `symbol` narrows it to one market)."""
+    where = (
+        " FROM signals WHERE trading_account_id = %s AND strategy = %s"
+        " AND (%s::text IS NULL OR symbol = %s::text)"
+    )
+    args = (account_id, strategy, symbol, symbol)
+    total_row = conn.execute("SELECT count(*)" + where, args).fetchone()
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}{where} ORDER BY bar_close_time DESC, id DESC LIMIT %s OFFSET %s",
+        (*args, limit, offset),
+    ).fetchall()
+    return [_record(r) for r in rows], int(total_row[0]) if total_row else 0

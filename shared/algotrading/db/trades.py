@@ -148,6 +148,32 @@ def list_trades(
     return [_trade(r) for r in rows]
 
 
+def page_trades(
+    conn: psycopg.Connection,
+    account_id: int,
+    *,
+    statuses: tuple[str, ...] | None = None,
+    strategy: str | None = None,
+    symbol: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Trade], int]:
+    """One page of the account's trades, newest first, and how many match in all (the
+    dashboard's trade list: `statuses`, `strategy` and `symbol` narrow it)."""
+    where = (
+        " FROM trades WHERE trading_account_id = %s"
+        " AND (%s::text[] IS NULL OR status = ANY(%s::text[]))"
+        " AND (%s::text IS NULL OR strategy = %s::text) AND (%s::text IS NULL OR symbol = %s::text)"
+    )
+    wanted = None if statuses is None else list(statuses)
+    args = (account_id, wanted, wanted, strategy, strategy, symbol, symbol)
+    total_row = conn.execute("SELECT count(*)" + where, args).fetchone()
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}{where} ORDER BY id DESC LIMIT %s OFFSET %s", (*args, limit, offset)
+    ).fetchall()
+    return [_trade(r) for r in rows], int(total_row[0]) if total_row else 0
+
+
 def mark_open(
     conn: psycopg.Connection,
     trade_id: int,
