@@ -119,9 +119,7 @@ def test_scoped_routes_refuse_other_accounts(world: dict[str, Any], method: str,
         assert "does not exist" not in own.text or str(world["ann_account"]) not in own.text
 
 
-@pytest.mark.parametrize(
-    ("method", "path"), [(m, p) for m, p, _ in ROUTES if "{account_id}" in p]
-)
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p, _ in ROUTES if "{account_id}" in p])
 def test_accounts_in_the_path_are_owned(world: dict[str, Any], method: str, path: str) -> None:
     token = bearer(world["token"])
     body = VALID_BODIES.get(path, {})

@@ -17,7 +17,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError, fiel
 from algotrading.errors import AppError
 
 JobName = Literal[
-    "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "live_parity",
+    "candle_close",
+    "equity_snapshot",
+    "weekly_rebalance",
+    "funding_poll",
+    "live_parity",
     "market_history",
 ]
 JOB_NAMES: tuple[JobName, ...] = (
