@@ -48,7 +48,7 @@ def test_job_runs_page_filter_and_detail(
     admin = bearer(admin_session(client, api_db_url)["access_token"])
     page = client.get("/api/system/job-runs", headers=admin).json()
     assert page["total"] == 3
-    assert [r["id"] for r in page["items"]][0] == f"funding_poll@{T0 + 300_000}"
+    assert page["items"][0]["id"] == f"funding_poll@{T0 + 300_000}"
     only = client.get("/api/system/job-runs?job=funding_poll&limit=1&offset=1", headers=admin)
     assert only.json()["total"] == 2 and len(only.json()["items"]) == 1
     assert only.json()["items"][0]["result"] == {"symbols": 3}

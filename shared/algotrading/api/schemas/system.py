@@ -69,7 +69,7 @@ class AlertOut(BaseModel):
     def of(cls, stored: StoredAlert) -> AlertOut:
         event = stored.event
         return cls(
-            id=stored.id, account_id=event.account_id, level=event.level.value,  # type: ignore[arg-type]
+            id=stored.id, account_id=event.account_id, level=event.level.value,
             kind=event.kind.value, message=event.message, details=dict(event.details),
             created_at=ms_to_iso(stored.created_ms), delivered_at=_iso(stored.delivered_ms),
         )  # fmt: skip
