@@ -13,10 +13,10 @@ from algotrading.api.config import ApiSettings, get_api_settings
 from algotrading.api.database import Database
 from algotrading.api.errors import install_error_handlers
 from algotrading.api.limits import BodyLimit
-from algotrading.api.routers import auth, market, system, users
+from algotrading.api.routers import auth, backtest, market, system, users
 from algotrading.settings import Settings, get_settings
 
-ROUTERS = (system.router, auth.router, users.router, market.router)
+ROUTERS = (system.router, auth.router, users.router, market.router, backtest.router)
 
 DESCRIPTION = """Portfolio trading on Bybit USDT perpetuals.
 
