@@ -22,9 +22,12 @@ from algotrading.cli.main import cli
 from algotrading.db.signals import SignalRecord, upsert_signal
 from algotrading.db.trades import insert_trade
 from algotrading.domain.positions import PositionSide
+from algotrading.domain.timefmt import ms_to_iso as _iso
 from algotrading.domain.trades import TradeStatus
-from algotrading.market.datafiles import BUNDLED_DATA_DIR
+from algotrading.market.datafiles import BUNDLED_DATA_DIR, DataSet
 from algotrading.settings import load_settings
+from algotrading.strategies.base import MarketHistory
+from algotrading.strategies.registry import get_strategy
 
 HOUR = 3_600_000
 LAST_1H = 1_774_998_000_000  # the last row of bundled klines/BTCUSDT_1h.csv.gz
@@ -197,3 +200,40 @@ def test_ticker_from_the_exchange(api_db_url: str) -> None:
     assert Decimal(answer.json()["last_price"]) == Decimal(expected["lastPrice"])
     assert Decimal(answer.json()["mark_price"]) == Decimal(expected["markPrice"])
     assert answer.json()["symbol"] == "BTCUSDT" and unknown.status_code == 404
+
+
+def test_trend_status_is_the_strategys_own_reading(
+    client: TestClient, ann: tuple[dict[str, str], int, int]
+) -> None:
+    headers, _, _ = ann
+    answer = client.get("/api/market/status/trend", headers=headers)
+    assert answer.status_code == 200, answer.text
+    table = answer.json()
+    assert table["as_of"] == "2026-04-01T00:00:00Z" and table["interval"] == "4h"
+    btc = next(r for r in table["rows"] if r["symbol"] == "BTCUSDT")
+    last_4h = _rows(BUNDLED_DATA_DIR / "klines" / "BTCUSDT_4h.csv.gz")[-1]
+    assert btc["bar_close"] == "2026-04-01T00:00:00Z" == _iso(int(last_4h[0]) + 4 * HOUR)
+    assert btc["values"]["close"] == float(last_4h[4]) and btc["settled"] is True
+    assert btc["entry_long"] == all(btc["conditions"][c] for c in table["long_entry"])
+    assert btc["exit_long"] == any(btc["conditions"][c] for c in table["long_exit"])
+    # the whole history gives the same settled values as the live-sized window, up to the
+    # recursive indicators' seed (the daily EMA(50) differs by 3e-6 of its value)
+    data = DataSet(None)
+    history = MarketHistory("BTCUSDT", {iv: data.candles("BTCUSDT", iv) for iv in ("4h", "1d")})
+    full = get_strategy("trend").symbol_signals(history).explain(-1)  # type: ignore[attr-defined]
+    assert btc["values"] == pytest.approx(full["values"], rel=1e-4)
+    assert btc["conditions"] == full["conditions"]
+
+
+def test_scalper_status_and_bad_inputs(
+    client: TestClient, ann: tuple[dict[str, str], int, int]
+) -> None:
+    headers, _, _ = ann
+    table = client.get("/api/market/status/scalper", headers=headers).json()
+    assert table["interval"] == "15m" and table["rows"] and table["long_entry"]
+    assert all(r["note"] is None and "rsi" in r["values"] for r in table["rows"])
+    wrong = client.get("/api/market/status/momentum", headers=headers)
+    assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "strategy"
+    late = client.get("/api/market/status/trend?as_of=253402300799999", headers=headers)
+    assert late.status_code == 400 and late.json()["error"]["field"] == "as_of"
+    assert client.get("/api/market/status/trend").status_code == 401

@@ -3,12 +3,12 @@ set the product trades from; the candles carry an account's markers when it is n
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
 from algotrading.api.deps import Caller, Conn
-from algotrading.api.market import candles, scanners, series
+from algotrading.api.market import candles, scanners, series, status
 from algotrading.api.market.data import Market
 from algotrading.api.market.scope import MaybeScoped
 from algotrading.api.market.ticker import read_ticker
@@ -21,6 +21,7 @@ from algotrading.api.schemas.market import (
     IntervalsOut,
     OpenInterestPoint,
     RankingOut,
+    StrategyStatusOut,
     SymbolsOut,
     TickerOut,
 )
@@ -109,3 +110,13 @@ def ranking(caller: Caller, market: Market, as_of: TimeMs = None) -> RankingOut:
 def carry(caller: Caller, market: Market, as_of: TimeMs = None) -> CarryOut:
     """The carry strategy's funding scan at `as_of` (default: data end)."""
     return scanners.carry(market, as_of)
+
+
+@router.get("/status/{strategy}")
+def strategy_status(
+    strategy: Annotated[Literal["trend", "scalper"], Path(description="The strategy's table")],
+    caller: Caller, market: Market, as_of: TimeMs = None,
+) -> StrategyStatusOut:  # fmt: skip
+    """Per symbol, the strategy's indicator values and entry/exit conditions on its last bar
+    closed by `as_of` (default: data end), computed by the strategy itself."""
+    return status.strategy_status(market, strategy, as_of)

@@ -164,3 +164,34 @@ class TickerOut(BaseModel):
     funding_rate: Decimal | None
     next_funding_time: str | None
     time: str
+
+
+class StatusRow(BaseModel):
+    """One symbol on the strategy's last closed bar: each condition it checks and its values."""
+
+    symbol: str
+    bar_close: str | None = None
+    settled: bool | None = Field(
+        default=None, description="False: too little history, the values are not final yet"
+    )
+    entry_long: bool | None = None
+    entry_short: bool | None = None
+    exit_long: bool | None = None
+    exit_short: bool | None = None
+    conditions: dict[str, bool] = Field(default_factory=dict)
+    values: dict[str, float | None] = Field(default_factory=dict)
+    note: str | None = Field(default=None, description="Why the row has no reading")
+
+
+class StrategyStatusOut(BaseModel):
+    """The status table of a strategy (Step 8.2); an entry is the AND of its entry conditions,
+    an exit the OR of its exit conditions."""
+
+    strategy: Literal["trend", "scalper"]
+    as_of: str
+    interval: Interval = Field(description="The strategy's entry timeframe")
+    long_entry: list[str] = Field(default_factory=list)
+    short_entry: list[str] = Field(default_factory=list)
+    long_exit: list[str] = Field(default_factory=list)
+    short_exit: list[str] = Field(default_factory=list)
+    rows: list[StatusRow]
