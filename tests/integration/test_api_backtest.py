@@ -126,7 +126,8 @@ def test_bad_requests_name_the_field_and_store_nothing(
 def test_malformed_requests_are_422(client: TestClient, api_db_url: str) -> None:
     headers = _headers(client, api_db_url)
     for body in ({**TREND, "typo": 1}, {**TREND, "capital": 0}, {**TREND, "start": -1},
-                 {**TREND, "kind": "sweep"}, {**TREND, "symbols": []}):  # fmt: skip
+                 {**TREND, "kind": "sweep"}, {**TREND, "symbols": []},
+                 {**TREND, "symbols": ["BTC/USDT"]}):  # fmt: skip
         answer = client.post("/api/backtest", json=body, headers=headers)
         assert answer.status_code == 422, body
     assert client.get("/api/backtest", headers=headers).json()["total"] == 0

@@ -5,7 +5,7 @@ print them (floats; metrics as the backtest computed them)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +13,7 @@ from algotrading.api.schemas.common import Page, Strict
 
 RUN_ID = r"^bt-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$"
 LAST_MS = 253_402_300_799_999
+Symbol = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{2,30}$", examples=["BTCUSDT"])]
 
 
 class BacktestCreate(Strict):
@@ -23,7 +24,7 @@ class BacktestCreate(Strict):
         default=None, pattern=r"^[a-z][a-z0-9_]{0,39}$", examples=["trend"],
         description="The strategy id (kind strategy only)",
     )  # fmt: skip
-    symbols: list[str] | None = Field(
+    symbols: list[Symbol] | None = Field(
         default=None, min_length=1, max_length=50, examples=[["BTCUSDT"]],
         description="Symbols of the data set; default: the strategy's that the data has",
     )  # fmt: skip
