@@ -15,20 +15,14 @@ from algotrading.api.errors import install_error_handlers
 from algotrading.api.limits import BodyLimit
 from algotrading.api.live import socket as live_socket
 from algotrading.api.routers import (
-    accounts,
-    auth,
-    controls,
-    portfolio,
-    strategies,
-    system,
-    trading,
-    users,
+    accounts, auth, backtest, controls, market, portfolio, strategies, system, trading, users,
 )  # fmt: skip
 from algotrading.settings import Settings, get_settings
 
 ROUTERS = (
     system.router, auth.router, users.router, accounts.router, portfolio.router,
-    strategies.router, controls.router, trading.router, live_socket.router,
+    strategies.router, controls.router, trading.router, market.router, backtest.router,
+    live_socket.router,
 )  # fmt: skip
 
 DESCRIPTION = """Portfolio trading on Bybit USDT perpetuals.

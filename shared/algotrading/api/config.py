@@ -40,6 +40,8 @@ class ApiSettings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, alias="ALGO_API_MAX_BODY")
     static_dir: Path | None = Field(default=None, alias="ALGO_DASHBOARD_DIR")
+    reports_dir: Path = Field(default=Path(".local/reports"), alias="ALGO_REPORTS_DIR")
+    backtest_workers: int = Field(default=1, ge=1, le=32, alias="ALGO_BACKTEST_WORKERS")
 
 
 def load_api_settings(**overrides: object) -> ApiSettings:

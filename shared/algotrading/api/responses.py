@@ -15,6 +15,7 @@ _TEXT = {
     413: "The request body is too large",
     422: "A field is missing or malformed",
     429: "Too many attempts; see Retry-After",
+    501: "Not available in this deployment yet",
     503: "The database or a setting is not available",
 }
 

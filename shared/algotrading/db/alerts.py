@@ -85,3 +85,24 @@ def _stored(r: tuple[Any, ...]) -> StoredAlert:
     )  # fmt: skip
     delivered_ms = None if delivered is None else datetime_to_ms(delivered)
     return StoredAlert(alert_id, event, datetime_to_ms(created), delivered_ms)
+
+
+_OWNED = (
+    " WHERE (%s::bigint IS NULL OR trading_account_id IN"
+    " (SELECT id FROM trading_accounts WHERE user_id = %s::bigint))"
+)
+
+
+def page_alerts(
+    conn: psycopg.Connection, owner_id: int | None, limit: int, offset: int
+) -> tuple[list[StoredAlert], int]:
+    """One page of alerts, newest first, and the total: of the accounts of user `owner_id`
+    (system-wide alerts, which name no account, are left out), or every alert when None."""
+    rows = conn.execute(
+        "SELECT id, trading_account_id, level, kind, message, details, created_at,"
+        " delivered_at, dedupe_key FROM alerts" + _OWNED
+        + " ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s",
+        (owner_id, owner_id, limit, offset),
+    ).fetchall()  # fmt: skip
+    total = conn.execute("SELECT count(*) FROM alerts" + _OWNED, (owner_id, owner_id)).fetchone()
+    return [_stored(r) for r in rows], int(total[0]) if total else 0

@@ -111,3 +111,25 @@ def _entry(r: tuple[Any, ...]) -> AuditEntry:
         actor=actor, reason=reason, user_id=user_id, detail=detail or {},
         time_ms=datetime_to_ms(created),
     )  # fmt: skip
+
+
+_OWNED = (
+    " WHERE (%s::bigint IS NULL OR trading_account_id IN"
+    " (SELECT id FROM trading_accounts WHERE user_id = %s::bigint))"
+)
+
+
+def page_actions(
+    conn: psycopg.Connection, owner_id: int | None, limit: int, offset: int
+) -> tuple[list[AuditEntry], int]:
+    """One page of actions, newest first, and the total: on the accounts of user `owner_id`
+    (admin actions on users, which name no account, are left out), or all when None."""
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM operator_actions" + _OWNED
+        + " ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s",
+        (owner_id, owner_id, limit, offset),
+    ).fetchall()  # fmt: skip
+    total = conn.execute(
+        "SELECT count(*) FROM operator_actions" + _OWNED, (owner_id, owner_id)
+    ).fetchone()
+    return [_entry(r) for r in rows], int(total[0]) if total else 0

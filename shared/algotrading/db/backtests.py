@@ -13,7 +13,7 @@ their exit legs).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -86,6 +86,7 @@ class RunSummary:
     max_drawdown: float | None
     trades: int | None
     kind: str = "strategy"
+    status: str = "done"
 
 
 def insert_run(conn: psycopg.Connection, result: StrategyRun, user_id: int | None = None) -> str:
@@ -217,3 +218,20 @@ def _iso(value: datetime) -> str:
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+_SUMMARY = (
+    "SELECT id, created_at, strategy, symbols, start_time, end_time, initial_capital,"
+    " final_equity, metrics->'total_return', metrics->'sharpe', metrics->'max_drawdown',"
+    " metrics->'trades', kind, status FROM backtest_runs"
+)
+
+
+def page_runs(conn: psycopg.Connection, limit: int, offset: int) -> tuple[list[RunSummary], int]:
+    """One page of runs of all kinds, newest first, with their status, and the total."""
+    rows = conn.execute(
+        _SUMMARY + " ORDER BY created_at DESC, id DESC LIMIT %s OFFSET %s", (limit, offset)
+    ).fetchall()
+    total = conn.execute("SELECT count(*) FROM backtest_runs").fetchone()
+    runs = [replace(_summary(r[:-2], r[-2]), status=r[-1]) for r in rows]
+    return runs, int(total[0]) if total else 0

@@ -33,6 +33,8 @@ class JobRun:
     status: str
     result: dict[str, Any] | None
     attempts: int
+    started_ms: int | None = None
+    finished_ms: int | None = None
 
 
 def lock_run(conn: psycopg.Connection, job: str, scheduled_ms: int, timeout_s: float) -> None:
@@ -102,3 +104,49 @@ def forget_runs(conn: psycopg.Connection, start_ms: int, end_ms: int) -> int:
         (ms_to_datetime(start_ms), ms_to_datetime(end_ms)),
     )
     return cursor.rowcount
+
+
+_LISTED = (
+    "SELECT job, scheduled_time, status, result, attempts, started_at, finished_at FROM job_runs"
+)
+
+
+def _listed(r: tuple[Any, ...]) -> JobRun:
+    job, scheduled, status, result, attempts, started, finished = r
+    finished_ms = None if finished is None else datetime_to_ms(finished)
+    return JobRun(
+        job, datetime_to_ms(scheduled), status, result, attempts, datetime_to_ms(started),
+        finished_ms,
+    )  # fmt: skip
+
+
+def page_runs(
+    conn: psycopg.Connection, job: str | None, limit: int, offset: int
+) -> tuple[list[JobRun], int]:
+    """One page of runs (of one job, or of all when None), newest scheduled time first, and
+    the total count: what an operator scans for the last results."""
+    where = " WHERE (%s::text IS NULL OR job = %s::text)"
+    rows = conn.execute(
+        _LISTED + where + " ORDER BY scheduled_time DESC, job LIMIT %s OFFSET %s",
+        (job, job, limit, offset),
+    ).fetchall()
+    total = conn.execute("SELECT count(*) FROM job_runs" + where, (job, job)).fetchone()
+    return [_listed(r) for r in rows], int(total[0]) if total else 0
+
+
+def find_run(conn: psycopg.Connection, job: str, scheduled_ms: int) -> JobRun | None:
+    """One run with its times, or None."""
+    row = conn.execute(
+        _LISTED + " WHERE job = %s AND scheduled_time = %s", (job, ms_to_datetime(scheduled_ms))
+    ).fetchone()
+    return None if row is None else _listed(row)
+
+
+def last_done_run(conn: psycopg.Connection) -> JobRun | None:
+    """The most recently finished successful run of any job: the jobs reach the exchange, so
+    its finish time is the last time the exchange answered them."""
+    row = conn.execute(
+        _LISTED + " WHERE status = 'done' AND finished_at IS NOT NULL"
+        " ORDER BY finished_at DESC LIMIT 1"
+    ).fetchone()
+    return None if row is None else _listed(row)

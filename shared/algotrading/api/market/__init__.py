@@ -1,0 +1,1 @@
+"""What `/api/market` reads: the market data set, scanners and markers (routers/market.py)."""
