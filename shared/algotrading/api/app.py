@@ -15,7 +15,16 @@ from algotrading.api.errors import install_error_handlers
 from algotrading.api.limits import BodyLimit
 from algotrading.api.live import socket as live_socket
 from algotrading.api.routers import (
-    accounts, auth, backtest, controls, market, portfolio, strategies, system, trading, users,
+    accounts,
+    auth,
+    backtest,
+    controls,
+    market,
+    portfolio,
+    strategies,
+    system,
+    trading,
+    users,
 )  # fmt: skip
 from algotrading.settings import Settings, get_settings
 
