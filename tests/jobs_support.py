@@ -12,6 +12,8 @@ from algotrading.domain.timefmt import ms_to_iso
 
 FUNCTIONS = Path(__file__).resolve().parent.parent / "functions"
 HANDLERS = ("candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll")
+ALL_HANDLERS = tuple(sorted(p.parent.name for p in FUNCTIONS.glob("*/handler.py")))
+"""Every Lambda handler in the tree, found by its file, so a new function is covered too."""
 
 
 @dataclass(frozen=True)

@@ -104,3 +104,17 @@ def job_connection(settings: Settings) -> Iterator[psycopg.Connection]:
         yield conn
     finally:
         conn.close()
+
+
+@contextmanager
+def own_connection(
+    conn: psycopg.Connection | None, settings: Settings
+) -> Iterator[psycopg.Connection]:
+    """`conn` when the caller brings one (it must be autocommit), else a job connection."""
+    if conn is not None:
+        if not conn.autocommit:
+            raise ValueError("the scheduled jobs need an autocommit connection")
+        yield conn
+        return
+    with job_connection(settings) as own:
+        yield own

@@ -11,8 +11,7 @@ within the catch-up window. Both hold the account's one trading lock, so they ne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -20,10 +19,10 @@ import psycopg
 from algotrading.db.accounts import TradingAccount
 from algotrading.errors import AppError
 from algotrading.execution import RunResult, Runtime, evaluate, snapshot
-from algotrading.jobs.config import job_connection, job_settings
+from algotrading.jobs.config import job_settings, own_connection
 from algotrading.jobs.each_account import each_account
 from algotrading.jobs.events import JobName
-from algotrading.jobs.funding_poll import poll_funding
+from algotrading.jobs.funding_poll import funding_poll
 from algotrading.jobs.grid import DEFAULT_CATCH_UP_MS, check_time, rebalance_due
 from algotrading.jobs.runs import JobResult, run_job
 from algotrading.jobs.runtimes import RuntimeCache, warm_cache
@@ -106,23 +105,6 @@ def equity_snapshot(
     return _trading_job("equity_snapshot", time_ms, one, settings, cache, conn)
 
 
-def funding_poll(
-    time_ms: int,
-    *,
-    settings: Settings | None = None,
-    cache: RuntimeCache | None = None,
-    conn: psycopg.Connection | None = None,
-) -> JobResult:
-    """Record the settled funding rates of every symbol an active account holds (`funding_poll`)."""
-    check_time("funding_poll", time_ms)
-    settings = settings or job_settings()
-    cache = cache or warm_cache("funding_poll")
-    with _connection(conn, settings) as db:
-        return run_job(
-            db, "funding_poll", time_ms, lambda: poll_funding(db, time_ms, settings, cache)
-        )
-
-
 AccountRun = Callable[[psycopg.Connection, Settings, TradingAccount, Runtime], RunResult]
 
 
@@ -137,7 +119,7 @@ def _trading_job(
 ) -> JobResult:
     settings = settings or job_settings()
     cache = cache or warm_cache(job)
-    with _connection(conn, settings) as db:
+    with own_connection(conn, settings) as db:
 
         def work(account: TradingAccount, rt: Runtime) -> dict[str, Any]:
             return _account_summary(one(db, settings, account, rt))
@@ -179,21 +161,8 @@ def _quiet_job(
     conn: psycopg.Connection | None,
 ) -> JobResult:
     settings = settings or job_settings()
-    with _connection(conn, settings) as db:
+    with own_connection(conn, settings) as db:
         return run_job(db, job, time_ms, lambda: summary | {"accounts": [], "failures": []})
-
-
-@contextmanager
-def _connection(
-    conn: psycopg.Connection | None, settings: Settings
-) -> Iterator[psycopg.Connection]:
-    if conn is not None:
-        if not conn.autocommit:
-            raise ValueError("the scheduled jobs need an autocommit connection")
-        yield conn
-        return
-    with job_connection(settings) as own:
-        yield own
 
 
 def run_named(
