@@ -37,13 +37,17 @@ test: lint
 # Indicators on 1,000,000 bars against plain TA-Lib in the same run, resampler throughput, and the
 # backtest engine against backtesting.py and vectorbt on 100,000 real 15m bars; the portfolio
 # backtest on the bundled data and on 2x and 4x the data; accounts per second through the
-# candle close's fan-out (in process, SQS under moto) beside the bare loop.
+# candle close's fan-out (in process, SQS under moto) beside the bare loop; each Lambda handler's
+# import time against a bare handler; one account's evaluation CPU and the stack's
+# fired-to-acknowledged latency.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.bench_indicators
 	$(BIN)/python -m bench.bench_resample
 	$(BIN)/python -m bench.bench_backtest
 	$(BIN)/python -m bench.bench_portfolio
 	$(BIN)/python -m bench.bench_fanout
+	$(BIN)/python -m bench.bench_imports
+	$(BIN)/python -m bench.bench_latency
 
 clean-venv:
 	rm -rf $(VENV)

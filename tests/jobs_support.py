@@ -15,6 +15,8 @@ HANDLERS = (
     "candle_close", "equity_snapshot", "weekly_rebalance", "funding_poll", "account_worker",
     "market_history",
 )  # fmt: skip
+ALL_HANDLERS = tuple(sorted(p.parent.name for p in FUNCTIONS.glob("*/handler.py")))
+"""Every Lambda handler in the tree, found by its file, so a new function is covered too."""
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ the job and its idempotency live in `algotrading.jobs`, the handler's shape in `
 
 from __future__ import annotations
 
+from algotrading.jobs.funding_poll import funding_poll
 from algotrading.jobs.lambda_entry import scheduled_handler
-from algotrading.jobs.scheduled import funding_poll
 
 handler = scheduled_handler(
     "funding_poll", funding_poll, metric="FundingRatesRecorded", counted="rates_recorded"

@@ -7,10 +7,11 @@ the handler's shape in `jobs.lambda_entry`. It needs the database only: no excha
 
 from __future__ import annotations
 
+from algotrading.jobs.config import LEDGER_NEEDS
 from algotrading.jobs.lambda_entry import scheduled_handler
 from algotrading.jobs.live_parity import live_parity
 
 handler = scheduled_handler(
     "live_parity", live_parity, metric="ParityDifferences", counted="differences",
-    required=("DATABASE_URL",),
+    needs=LEDGER_NEEDS,
 )  # fmt: skip

@@ -7,7 +7,7 @@ It trades no account, so it needs only the database of its run ledger (and the s
 
 from __future__ import annotations
 
-from algotrading.jobs.config import LEDGER_SETTINGS
+from algotrading.jobs.config import LEDGER_NEEDS
 from algotrading.jobs.lambda_entry import scheduled_handler
 from algotrading.jobs.market_history import market_history
 
@@ -16,5 +16,5 @@ handler = scheduled_handler(
     market_history,
     metric="HistoryRowsAppended",
     counted="rows_appended",
-    required=LEDGER_SETTINGS,
+    needs=LEDGER_NEEDS,
 )

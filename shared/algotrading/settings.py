@@ -11,8 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import psycopg
-from psycopg.conninfo import conninfo_to_dict
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -78,6 +76,9 @@ class Settings(BaseSettings):
         looks_like_url = value.startswith(("postgresql://", "postgres://"))
         if not looks_like_url and "=" not in value:
             raise ValueError("must be a postgresql:// URL or a key=value connection string")
+        import psycopg  # here, not at import: a function without a database never loads it
+        from psycopg.conninfo import conninfo_to_dict
+
         try:
             conninfo_to_dict(value)
         except psycopg.ProgrammingError:

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from jobs_support import FUNCTIONS, HANDLERS
+from jobs_support import ALL_HANDLERS, FUNCTIONS, HANDLERS
 
 from algotrading.domain.timefmt import parse_time
 from algotrading.jobs import config
@@ -86,17 +86,29 @@ def test_missing_secrets_key_is_a_configuration_error() -> None:
         config.job_settings()
 
 
-@pytest.mark.parametrize("job", HANDLERS)
+LEAN_FORBIDDEN = (
+    "plotly",  # the reports
+    "pandas",  # TA-Lib wraps pandas series when pandas is installed: it must not load it
+    "pgserver",  # the embedded PostgreSQL of one machine
+    "algotrading.db.embedded",
+    "algotrading.local",  # the simulator and the local stack
+    "algotrading.backtest",
+    "algotrading.bundled",  # the shipped data set
+)
+
+
+@pytest.mark.parametrize("job", ALL_HANDLERS)
 def test_handler_import_stays_lean(job: str) -> None:
-    """No plotly, no simulator, no local stack on a handler's import path (fresh interpreter)."""
+    """No plotly, pandas, embedded server, simulator, local stack, backtest or bundled data on a
+    handler's import path (fresh interpreter)."""
     code = (
         "import sys, runpy; runpy.run_path(sys.argv[1]);"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] == 'plotly'"
-        " or m.startswith('algotrading.local') or m.startswith('algotrading.backtest'));"
+        "heavy = sorted(m for m in sys.modules if any(m == f or m.startswith(f + '.')"
+        " for f in sys.argv[2].split(',')));"
         "print(','.join(heavy))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(FUNCTIONS / job / "handler.py")],
+        [sys.executable, "-c", code, str(FUNCTIONS / job / "handler.py"), ",".join(LEAN_FORBIDDEN)],
         capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     assert out.stdout.strip() == ""
@@ -133,3 +145,7 @@ def test_the_other_handlers_import_only_what_they_use(
         capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     assert out.stdout.strip() == ""
+
+
+def test_every_scheduled_handler_is_checked_for_lean_imports() -> None:
+    assert set(HANDLERS) <= set(ALL_HANDLERS)

@@ -20,7 +20,7 @@ from algotrading.db.portfolio_state import load_states
 from algotrading.domain.breaker import Override
 from algotrading.execution.controls import override_scope, transition_detail
 from algotrading.execution.flatten import flatten
-from algotrading.execution.service import Runtime
+from algotrading.execution.runtime import Runtime
 from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.notify import notifier_from_settings
 from algotrading.settings import Settings

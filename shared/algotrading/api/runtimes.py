@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from algotrading.api.deps import Scoped
-from algotrading.execution.service import Runtime
+from algotrading.execution.runtime import Runtime
 from algotrading.jobs.runtimes import RuntimeCache
 from algotrading.settings import Settings
 

@@ -30,7 +30,7 @@ from algotrading.db.orders import OrderRow, trade_orders
 from algotrading.errors import AppError
 from algotrading.exchange.errors import ExchangeError
 from algotrading.execution.manual import ManualNotFound, ManualRefused
-from algotrading.execution.service import Runtime
+from algotrading.execution.runtime import Runtime
 from algotrading.jobs.runtimes import exchange_of
 from algotrading.settings import Settings
 

@@ -5,15 +5,45 @@ runs over histories already in memory. docs/BACKTESTING.md has the rules, the re
 the metrics.
 """
 
-from algotrading.backtest.config import (
-    BacktestConfig,
-    BacktestInputError,
-    BacktestSizing,
-    SizingMode,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from algotrading.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from algotrading.backtest.config import (
+        BacktestConfig,
+        BacktestInputError,
+        BacktestSizing,
+        SizingMode,
+    )
+    from algotrading.backtest.data import BacktestMarketData, ExchangeMarketData, FileMarketData
+    from algotrading.backtest.engine import progress_steps, run_backtest, simulate
+    from algotrading.backtest.result import BacktestResult
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "algotrading.backtest.config": (
+            "BacktestConfig",
+            "BacktestInputError",
+            "BacktestSizing",
+            "SizingMode",
+        ),
+        "algotrading.backtest.data": (
+            "BacktestMarketData",
+            "ExchangeMarketData",
+            "FileMarketData",
+        ),
+        "algotrading.backtest.engine": (
+            "progress_steps",
+            "run_backtest",
+            "simulate",
+        ),
+        "algotrading.backtest.result": ("BacktestResult",),
+    },
 )
-from algotrading.backtest.data import BacktestMarketData, ExchangeMarketData, FileMarketData
-from algotrading.backtest.engine import progress_steps, run_backtest, simulate
-from algotrading.backtest.result import BacktestResult
 
 __all__ = [
     "BacktestConfig",

@@ -19,7 +19,7 @@ from algotrading.domain.timefmt import ms_to_iso, parse_time
 from algotrading.errors import AppError
 
 if TYPE_CHECKING:
-    from algotrading.execution.service import RunResult
+    from algotrading.execution.runtime import RunResult
 
 SNAPSHOT_STEP_MS = 5 * 60_000  # the equity schedule (execution.service checks it too)
 

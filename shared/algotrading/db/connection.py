@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from algotrading.db.embedded import embedded_database_url
 from algotrading.db.migrate import apply_migrations, migration_status
 from algotrading.errors import DatabaseUnavailable, MigrationError
 from algotrading.logs import redact
@@ -21,6 +21,14 @@ def database_url(settings: Settings | None = None) -> str:
     if settings.database_url:
         return settings.database_url
     return embedded_database_url(settings.pgdata_dir)
+
+
+def embedded_database_url(pgdata_dir: Path) -> str:
+    """The embedded server's URL, starting it if needed; imported here so that a process with
+    DATABASE_URL (a Lambda function) never loads the embedded server's module."""
+    from algotrading.db.embedded import embedded_database_url as start_embedded
+
+    return start_embedded(pgdata_dir)
 
 
 def connect(url: str, timeout_s: float = 10.0, autocommit: bool = False) -> psycopg.Connection:

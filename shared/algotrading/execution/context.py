@@ -28,14 +28,12 @@ from algotrading.domain.jsonsafe import json_safe
 from algotrading.exchange.port import ExchangeService
 from algotrading.exchange.types import ExchangePosition, SymbolInfo
 from algotrading.execution.inputs import CloseMarketData
+from algotrading.execution.runtime import DEFAULT_FILL_DELAYS_S
 from algotrading.logs import get_logger
 from algotrading.notify.base import Notifier
 from algotrading.strategies.base import Strategy
 
 log = get_logger(__name__)
-
-DEFAULT_FILL_DELAYS_S = (0.0, 0.2, 0.5, 1.0)
-"""Pauses before each look at a just-placed market order (it normally fills at once)."""
 
 
 @dataclass

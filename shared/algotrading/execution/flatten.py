@@ -48,7 +48,8 @@ from algotrading.execution.controls import (
 )
 from algotrading.execution.exits import market_exit
 from algotrading.execution.order_ids import INTENT_CODES, link_prefix
-from algotrading.execution.service import Runtime, account_context, autocommit_connection
+from algotrading.execution.runtime import Runtime
+from algotrading.execution.service import account_context, autocommit_connection
 from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.risk.sizing import ZERO
 from algotrading.settings import Settings, get_settings

@@ -27,7 +27,8 @@ from algotrading.exchange.errors import ExchangeError
 from algotrading.execution import pipeline, resting
 from algotrading.execution.context import Ctx
 from algotrading.execution.exits import market_exit
-from algotrading.execution.service import Runtime, account_context, autocommit_connection
+from algotrading.execution.runtime import Runtime
+from algotrading.execution.service import account_context, autocommit_connection
 from algotrading.risk.sizing import ZERO
 from algotrading.settings import Settings
 

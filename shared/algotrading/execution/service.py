@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -27,15 +26,14 @@ from algotrading.db.portfolio_config import load_portfolio_config
 from algotrading.db.strategy_configs import StrategyConfig, load_strategy_configs
 from algotrading.errors import AppError
 from algotrading.exchange.factory import open_bybit
-from algotrading.exchange.port import ExchangeService
 from algotrading.execution import equity, pipeline
-from algotrading.execution.context import DEFAULT_FILL_DELAYS_S, Ctx
+from algotrading.execution.context import Ctx
 from algotrading.execution.inputs import CloseMarketData
-from algotrading.execution.ledger import DEFAULT_LOCK_TIMEOUT_S, run_once
+from algotrading.execution.ledger import run_once
+from algotrading.execution.runtime import RunResult, Runtime
 from algotrading.execution.schedule import check_close
 from algotrading.execution.thresholds import thresholds_from_settings
 from algotrading.notify import notifier_from_settings
-from algotrading.notify.base import Notifier
 from algotrading.settings import Settings, get_settings
 from algotrading.strategies.registry import default_allocation, get_strategy, sleeve_ids
 
@@ -44,35 +42,6 @@ SNAPSHOT_STEP_MS = 5 * 60_000
 
 class AccountInactive(AppError):
     """The account is switched off; nothing is evaluated for it."""
-
-
-@dataclass
-class Runtime:
-    """Reusable collaborators: one exchange client and its candle cache, one notifier."""
-
-    exchange: ExchangeService | None = None
-    market: CloseMarketData | None = None
-    notifier: Notifier | None = None
-    fill_delays_s: tuple[float, ...] = DEFAULT_FILL_DELAYS_S
-    lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """What `evaluate` or `snapshot` did (or, replayed, what the first run did)."""
-
-    job: str
-    account_id: int
-    time_ms: int
-    status: str
-    replayed: bool
-    report: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "job": self.job, "account_id": self.account_id, "time_ms": self.time_ms,
-            "status": self.status, "replayed": self.replayed, "report": self.report,
-        }  # fmt: skip
 
 
 def evaluate(

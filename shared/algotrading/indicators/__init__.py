@@ -4,20 +4,52 @@ numpy float64 arrays in, numpy arrays out, NaN while an indicator warms up; see
 docs/market-data.md for the minimum histories and what each choice means.
 """
 
-from algotrading.indicators.functions import (
-    adx,
-    atr,
-    bb_width,
-    bollinger,
-    ema,
-    realized_vol,
-    roc,
-    rsi,
-    sma,
-    stoch_rsi,
-    volume_sma,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from algotrading.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from algotrading.indicators.functions import (
+        adx,
+        atr,
+        bb_width,
+        bollinger,
+        ema,
+        realized_vol,
+        roc,
+        rsi,
+        sma,
+        stoch_rsi,
+        volume_sma,
+    )
+    from algotrading.indicators.registry import INDICATORS, IndicatorSpec, compute, get_indicator
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "algotrading.indicators.functions": (
+            "adx",
+            "atr",
+            "bb_width",
+            "bollinger",
+            "ema",
+            "realized_vol",
+            "roc",
+            "rsi",
+            "sma",
+            "stoch_rsi",
+            "volume_sma",
+        ),
+        "algotrading.indicators.registry": (
+            "INDICATORS",
+            "IndicatorSpec",
+            "compute",
+            "get_indicator",
+        ),
+    },
 )
-from algotrading.indicators.registry import INDICATORS, IndicatorSpec, compute, get_indicator
 
 __all__ = [
     "INDICATORS",

@@ -14,12 +14,21 @@ sees NaN, never an exception. Bad parameters and mismatched inputs raise ValueEr
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import talib
 
 from algotrading.indicators._inputs import F64, check_period, positive, same_length, series
+from algotrading.lazy_exports import lazy_module
+
+if TYPE_CHECKING:
+    import talib
+else:
+    # TA-Lib is imported on the first indicator rather than with this module: its import also
+    # loads pandas or polars when they are installed (to wrap their series types), which no
+    # caller here uses and which a handler that only imports a strategy should not pay for.
+    talib = lazy_module("talib")
 
 _RESIDUE = 1e-9
 """Oscillator values within this of 0 are TA-Lib's running-sum residue of an exact 0."""

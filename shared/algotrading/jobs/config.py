@@ -1,9 +1,12 @@
-"""Settings for the scheduled jobs, and where their database connection comes from.
+"""Settings for the scheduled jobs: each function declares what it needs, and where it comes from.
 
-On one machine a job without DATABASE_URL uses the embedded PostgreSQL (started if needed). In
-Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set) there is no embedded server to start, so a missing
-DATABASE_URL is a configuration error raised before anything else happens. Each handler names
-the settings it needs (`job_settings(required)`); a missing one fails the same way.
+On one machine the settings are the environment (and `.env`), as everywhere else; a job without
+DATABASE_URL uses the embedded PostgreSQL (started if needed). In Lambda
+(`AWS_LAMBDA_FUNCTION_NAME` is set) each handler reads only the secrets it declares
+(`SettingsNeeds`), from Secrets Manager or SSM (`jobs.secrets`), and holds no other secret. There
+is no embedded server to start there, so a missing DATABASE_URL or secret is a configuration
+error raised before anything else happens; the handler answers it with one log line and a
+failure result.
 """
 
 from __future__ import annotations
@@ -11,11 +14,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import psycopg
+from algotrading.errors import ConfigError
+from algotrading.jobs.secrets import SECRET_FIELDS, SECRETS, aws_secret
+from algotrading.settings import Settings, get_settings, load_settings
 
-from algotrading.errors import AppError
-from algotrading.settings import Settings, get_settings
+if TYPE_CHECKING:
+    import psycopg
 
 LAMBDA_ENV = "AWS_LAMBDA_FUNCTION_NAME"
 TRADING_SETTINGS = ("DATABASE_URL", "ALGO_SECRETS_KEY")
@@ -23,11 +30,25 @@ TRADING_SETTINGS = ("DATABASE_URL", "ALGO_SECRETS_KEY")
 LEDGER_SETTINGS = ("DATABASE_URL",)
 """What a job that trades no account needs (market history): only its run ledger."""
 
-_FIELDS = {"DATABASE_URL": "database_url", "ALGO_SECRETS_KEY": "secrets_key"}
 
-
-class ConfigurationError(AppError):
+class ConfigurationError(ConfigError):
     """A setting the job needs is missing where it cannot be defaulted."""
+
+
+@dataclass(frozen=True)
+class SettingsNeeds:
+    """The secrets a function reads: `required` fail the run when missing, `optional` (the
+    Slack webhook of the alerts) are used when present."""
+
+    required: tuple[str, ...] = TRADING_SETTINGS
+    optional: tuple[str, ...] = ("SLACK_WEBHOOK_URL",)
+
+
+TRADING_NEEDS = SettingsNeeds()
+"""The account jobs: database, key of the exchange keys, and the webhook their alerts use."""
+LEDGER_NEEDS = SettingsNeeds(required=LEDGER_SETTINGS)
+"""The jobs that trade no account (market history, live parity): their run ledger, and the
+webhook of their alerts."""
 
 
 def in_lambda() -> bool:
@@ -36,14 +57,37 @@ def in_lambda() -> bool:
 
 def job_settings(required: Iterable[str] = TRADING_SETTINGS) -> Settings:
     """The settings, checked for what the caller needs (DATABASE_URL only in Lambda)."""
+    if in_lambda():
+        return lambda_settings(SettingsNeeds(required=tuple(required)))
     settings = get_settings()
     for name in required:
-        if name == "DATABASE_URL" and not in_lambda():
+        if name == "DATABASE_URL":
             continue  # one machine: the embedded server stands in
-        if getattr(settings, _FIELDS[name]) is None:
+        if getattr(settings, SECRETS[name].field) is None:
             raise ConfigurationError(f"{name} is not set; the job cannot run without it")
-    require_database(settings)
     return settings
+
+
+def lambda_settings(needs: SettingsNeeds) -> Settings:
+    """The settings of one Lambda function: the environment's plain values, the secrets it
+    declares from their stores (cached by powertools), every other secret left out."""
+    overrides: dict[str, object] = dict.fromkeys(SECRET_FIELDS)
+    for name in (*needs.required, *needs.optional):
+        value = aws_secret(name)
+        if value is None and name in needs.required:
+            pointer = SECRETS[name].pointer
+            raise ConfigurationError(
+                f"{name} is not set (nor {pointer}): the job cannot run without it"
+                + (", and a Lambda function never starts the embedded PostgreSQL"
+                   if name == "DATABASE_URL" else "")
+            )  # fmt: skip
+        overrides[SECRETS[name].field] = value
+    return load_settings(**overrides)
+
+
+def handler_settings(needs: SettingsNeeds) -> Settings:
+    """What a handler passes to its job: per-function secrets in Lambda, else the environment."""
+    return lambda_settings(needs) if in_lambda() else job_settings(needs.required)
 
 
 def require_database(settings: Settings) -> None:

@@ -1,4 +1,4 @@
-"""The funding poll's work: record the settled funding rates of the symbols accounts hold.
+"""The funding poll job and its work: record the settled funding rates of the symbols accounts hold.
 
 What it does: for every active account, read its open positions from the exchange; for every
 symbol held by at least one account, read the settled funding rates of the last day up to the
@@ -11,23 +11,42 @@ nobody holds (the scanned universe's history is the market-history job's, not bu
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import psycopg
 
 from algotrading.db.accounts import TradingAccount
 from algotrading.exchange.port import ExchangeService
 from algotrading.execution import Runtime
+from algotrading.jobs.config import given_connection, job_settings
 from algotrading.jobs.each_account import each_account
 from algotrading.jobs.funding_history import record_funding_history
-from algotrading.jobs.grid import DAY_MS
-from algotrading.jobs.runtimes import RuntimeCache, exchange_of
+from algotrading.jobs.grid import DAY_MS, check_time
+from algotrading.jobs.runs import JobResult, run_job
+from algotrading.jobs.runtimes import RuntimeCache, exchange_of, warm_cache
 from algotrading.settings import Settings
 
-JOB = "funding_poll"
+JOB: Final = "funding_poll"
 LOOKBACK_MS = DAY_MS
 """How far back each poll reads settlements: a day covers three 8-hour settlements, so a poll
 that was missed for hours loses nothing."""
+
+
+def funding_poll(
+    time_ms: int,
+    *,
+    settings: Settings | None = None,
+    cache: RuntimeCache | None = None,
+    conn: psycopg.Connection | None = None,
+) -> JobResult:
+    """Record the settled funding rates of every symbol an active account holds (`funding_poll`).
+
+    It lives here, not in `jobs.scheduled`, so its handler does not import the strategies."""
+    check_time(JOB, time_ms)
+    settings = settings or job_settings()
+    cache = cache or warm_cache(JOB)
+    with given_connection(conn, settings) as db:
+        return run_job(db, JOB, time_ms, lambda: poll_funding(db, time_ms, settings, cache))
 
 
 def poll_funding(

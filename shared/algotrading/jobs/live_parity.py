@@ -24,7 +24,7 @@ from algotrading.db.accounts import TradingAccount
 from algotrading.domain.alerts import AlertEvent, AlertKind
 from algotrading.execution import Runtime
 from algotrading.jobs.alerting import raise_alert
-from algotrading.jobs.config import job_connection, job_settings
+from algotrading.jobs.config import LEDGER_SETTINGS, job_connection, job_settings
 from algotrading.jobs.each_account import each_account
 from algotrading.jobs.grid import check_time
 from algotrading.jobs.parity_inputs import (
@@ -55,7 +55,7 @@ def live_parity(
     """Compare every live and test account's previous UTC day with its backtest, once per day.
     `cache` is accepted for the shape every job has; the check opens no exchange client."""
     check_time("live_parity", time_ms)
-    settings = settings or job_settings(("DATABASE_URL",))
+    settings = settings or job_settings(LEDGER_SETTINGS)
     if conn is not None:
         return _run(conn, time_ms, settings)
     with job_connection(settings) as db:

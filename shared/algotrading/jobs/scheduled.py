@@ -24,11 +24,10 @@ from algotrading.jobs.account_runs import (
     is_weekly,
     summarised,
 )
-from algotrading.jobs.config import given_connection as _connection
-from algotrading.jobs.config import job_settings
+from algotrading.jobs.config import given_connection, job_settings
 from algotrading.jobs.events import JobName
 from algotrading.jobs.fanout import AccountFanOut, InProcessFanOut, fanout_from_settings
-from algotrading.jobs.funding_poll import poll_funding
+from algotrading.jobs.funding_poll import funding_poll
 from algotrading.jobs.grid import DEFAULT_CATCH_UP_MS, check_time, rebalance_due
 from algotrading.jobs.runs import JobResult, run_job
 from algotrading.jobs.runtimes import RuntimeCache, warm_cache
@@ -102,23 +101,6 @@ def equity_snapshot(
     return _trading_job("equity_snapshot", time_ms, one, settings, cache, conn, InProcessFanOut())
 
 
-def funding_poll(
-    time_ms: int,
-    *,
-    settings: Settings | None = None,
-    cache: RuntimeCache | None = None,
-    conn: psycopg.Connection | None = None,
-) -> JobResult:
-    """Record the settled funding rates of every symbol an active account holds (`funding_poll`)."""
-    check_time("funding_poll", time_ms)
-    settings = settings or job_settings()
-    cache = cache or warm_cache("funding_poll")
-    with _connection(conn, settings) as db:
-        return run_job(
-            db, "funding_poll", time_ms, lambda: poll_funding(db, time_ms, settings, cache)
-        )
-
-
 def _trading_job(
     job: str,
     time_ms: int,
@@ -131,7 +113,7 @@ def _trading_job(
 ) -> JobResult:
     settings = settings or job_settings()
     cache = cache or warm_cache(job)
-    with _connection(conn, settings) as db:
+    with given_connection(conn, settings) as db:
 
         def everything() -> dict[str, Any]:
             work = summarised(one, db, settings)
@@ -159,7 +141,7 @@ def _quiet_job(
     conn: psycopg.Connection | None,
 ) -> JobResult:
     settings = settings or job_settings()
-    with _connection(conn, settings) as db:
+    with given_connection(conn, settings) as db:
         return run_job(db, job, time_ms, lambda: summary | {"accounts": [], "failures": []})
 
 

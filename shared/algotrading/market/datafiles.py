@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from algotrading.bundled import BUNDLED_DATA_DIR
 from algotrading.domain.intervals import Interval
 from algotrading.domain.series import Candles, FundingHistory
 from algotrading.errors import DataFileError
@@ -45,7 +44,7 @@ class DataSet:
     """One or more data directories read as a single, continuous data set."""
 
     def __init__(self, dirs: Sequence[Path | str] | None = None) -> None:
-        chosen = [Path(d) for d in dirs] if dirs else [BUNDLED_DATA_DIR]
+        chosen = [Path(d) for d in dirs] if dirs else [_bundled_dir()]
         for directory in chosen:
             if not directory.is_dir():
                 raise DataFileError(f"data directory not found: {directory}")
@@ -150,3 +149,11 @@ def _info(kind: str, symbol: str, interval: Interval | None, times: np.ndarray) 
     last = int(times[-1]) if len(times) else 0
     value = interval.value if interval else None
     return SeriesInfo(kind, symbol, value, first, last, len(times), gaps)
+
+
+def _bundled_dir() -> Path:
+    """The shipped data set's folder, imported only when no folder is given: the Lambda
+    package leaves the bundled data out, and its jobs never read it."""
+    from algotrading.bundled import BUNDLED_DATA_DIR
+
+    return BUNDLED_DATA_DIR

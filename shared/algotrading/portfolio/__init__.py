@@ -7,14 +7,43 @@ with them (the allocation table, scopes, breaker states, snapshot and performanc
 in `algotrading.domain`. Rules and definitions: docs/RISK.md.
 """
 
-from algotrading.portfolio.breakers import (
-    apply_override,
-    effective_status,
-    evaluate,
-    transition_alert,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from algotrading.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from algotrading.portfolio.breakers import (
+        apply_override,
+        effective_status,
+        evaluate,
+        transition_alert,
+    )
+    from algotrading.portfolio.sleeves import PortfolioLedger, SleeveEquity, TradePnl, build_ledger
+    from algotrading.portfolio.snapshot import SnapshotResult, take_snapshot
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "algotrading.portfolio.breakers": (
+            "apply_override",
+            "effective_status",
+            "evaluate",
+            "transition_alert",
+        ),
+        "algotrading.portfolio.sleeves": (
+            "PortfolioLedger",
+            "SleeveEquity",
+            "TradePnl",
+            "build_ledger",
+        ),
+        "algotrading.portfolio.snapshot": (
+            "SnapshotResult",
+            "take_snapshot",
+        ),
+    },
 )
-from algotrading.portfolio.sleeves import PortfolioLedger, SleeveEquity, TradePnl, build_ledger
-from algotrading.portfolio.snapshot import SnapshotResult, take_snapshot
 
 __all__ = [
     "PortfolioLedger",
