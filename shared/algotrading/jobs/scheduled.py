@@ -7,6 +7,9 @@ Strategies have two owners: `candle_close` evaluates every strategy whose cadenc
 (the executor's schedule decides which timeframes closed), `weekly_rebalance` evaluates the
 weekly ones (cadence read from the strategy registry's profiles) at Monday 00:00 UTC, or late
 within the catch-up window. Both hold the account's one trading lock, so they never interleave.
+
+After each account's run, its live events (`jobs.run_events`) are published through the
+settings' publisher (`jobs.live_publishers`); a failure to publish is logged, never raised.
 """
 
 from __future__ import annotations
@@ -18,13 +21,20 @@ from typing import Any
 import psycopg
 
 from algotrading.db.accounts import TradingAccount
+from algotrading.domain.live_events import LiveEvent
 from algotrading.errors import AppError
 from algotrading.execution import RunResult, Runtime, evaluate, snapshot
 from algotrading.jobs.config import job_connection, job_settings
 from algotrading.jobs.each_account import each_account
 from algotrading.jobs.events import JobName
-from algotrading.jobs.funding_poll import poll_funding
+from algotrading.jobs.funding_poll import LOOKBACK_MS, poll_funding
 from algotrading.jobs.grid import DEFAULT_CATCH_UP_MS, check_time, rebalance_due
+from algotrading.jobs.live_publishers import publish_quietly, publisher_for
+from algotrading.jobs.run_events import (
+    evaluation_events,
+    funding_events,
+    snapshot_events,
+)
 from algotrading.jobs.runs import JobResult, run_job
 from algotrading.jobs.runtimes import RuntimeCache, warm_cache
 from algotrading.settings import Settings
@@ -61,7 +71,7 @@ def candle_close(
     def one(db: psycopg.Connection, s: Settings, account: TradingAccount, rt: Runtime) -> RunResult:
         return evaluate(account.id, close_ms, settings=s, conn=db, runtime=rt, keep=is_per_bar)
 
-    return _trading_job("candle_close", close_ms, one, settings, cache, conn)
+    return _trading_job("candle_close", close_ms, one, _evaluation, settings, cache, conn)
 
 
 def weekly_rebalance(
@@ -87,7 +97,7 @@ def weekly_rebalance(
             account.id, monday, settings=s, conn=db, runtime=rt, job=REBALANCE_JOB, keep=is_weekly
         )
 
-    return _trading_job("weekly_rebalance", time_ms, one, settings, cache, conn, monday)
+    return _trading_job("weekly_rebalance", time_ms, one, _rebalance, settings, cache, conn, monday)
 
 
 def equity_snapshot(
@@ -103,7 +113,7 @@ def equity_snapshot(
     def one(db: psycopg.Connection, s: Settings, account: TradingAccount, rt: Runtime) -> RunResult:
         return snapshot(account.id, time_ms, settings=s, conn=db, runtime=rt)
 
-    return _trading_job("equity_snapshot", time_ms, one, settings, cache, conn)
+    return _trading_job("equity_snapshot", time_ms, one, snapshot_events, settings, cache, conn)
 
 
 def funding_poll(
@@ -118,18 +128,39 @@ def funding_poll(
     settings = settings or job_settings()
     cache = cache or warm_cache("funding_poll")
     with _connection(conn, settings) as db:
-        return run_job(
-            db, "funding_poll", time_ms, lambda: poll_funding(db, time_ms, settings, cache)
-        )
+        return run_job(db, "funding_poll", time_ms, lambda: _poll(db, time_ms, settings, cache))
+
+
+def _poll(
+    db: psycopg.Connection, time_ms: int, settings: Settings, cache: RuntimeCache
+) -> dict[str, Any]:
+    """The poll, then each polled symbol's rates as an account-less live event."""
+    summary = poll_funding(db, time_ms, settings, cache)
+    publish_quietly(
+        publisher_for(db, settings),
+        lambda: funding_events(db, time_ms, summary["symbols"], time_ms - LOOKBACK_MS),
+        f"funding_poll {time_ms}",
+    )
+    return summary
 
 
 AccountRun = Callable[[psycopg.Connection, Settings, TradingAccount, Runtime], RunResult]
+RunEvents = Callable[[psycopg.Connection, RunResult], list[LiveEvent]]
+
+
+def _evaluation(db: psycopg.Connection, result: RunResult) -> list[LiveEvent]:
+    return evaluation_events(result)
+
+
+def _rebalance(db: psycopg.Connection, result: RunResult) -> list[LiveEvent]:
+    return evaluation_events(result, weekly=True)
 
 
 def _trading_job(
     job: str,
     time_ms: int,
     one: AccountRun,
+    events: RunEvents,
     settings: Settings | None,
     cache: RuntimeCache | None,
     conn: psycopg.Connection | None,
@@ -138,9 +169,14 @@ def _trading_job(
     settings = settings or job_settings()
     cache = cache or warm_cache(job)
     with _connection(conn, settings) as db:
+        publisher = publisher_for(db, settings)
 
         def work(account: TradingAccount, rt: Runtime) -> dict[str, Any]:
-            return _account_summary(one(db, settings, account, rt))
+            result = one(db, settings, account, rt)
+            summary = _account_summary(result)  # a failed run raises: nothing to publish
+            what = f"{job} {time_ms} account {account.id}"
+            publish_quietly(publisher, lambda: events(db, result), what)
+            return summary
 
         def everything() -> dict[str, Any]:
             summary = each_account(db, job, time_ms, settings, cache, work)
