@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     secrets_key: SecretStr | None = Field(default=None, validation_alias="ALGO_SECRETS_KEY")
     slack_webhook_url: SecretStr | None = Field(default=None, validation_alias="SLACK_WEBHOOK_URL")
     alerts_topic_arn: str | None = Field(default=None, validation_alias="ALGO_ALERTS_TOPIC_ARN")
+    ws_endpoint: str | None = Field(default=None, validation_alias="ALGO_WS_ENDPOINT")
+    """The API Gateway WebSocket stage's callback URL (AWS); set, the jobs post live events."""
     portfolio_halt_pct: Decimal = Field(
         default=Decimal(25), gt=0, le=100, validation_alias="ALGO_PORTFOLIO_HALT_PCT"
     )
@@ -105,6 +107,15 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_bucket(cls, value: object) -> object:
         return None if isinstance(value, str) and value.strip() == "" else value
+
+    @field_validator("ws_endpoint", mode="before")
+    @classmethod
+    def _ws_endpoint(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip() == "":
+            return None
+        if isinstance(value, str) and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the WebSocket API's https:// callback URL")
+        return value
 
     @field_validator("slack_webhook_url")
     @classmethod

@@ -25,6 +25,10 @@ ON CONFLICT (trading_account_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOT
 RETURNING id
 """
 
+_SELECT = (
+    "id, trading_account_id, level, kind, message, details, created_at, delivered_at, dedupe_key"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class StoredAlert:
@@ -68,11 +72,21 @@ def list_undelivered(
 ) -> list[StoredAlert]:
     """Alerts not delivered yet, oldest first (of one account, or of all when None)."""
     rows = conn.execute(
-        "SELECT id, trading_account_id, level, kind, message, details, created_at,"
-        " delivered_at, dedupe_key FROM alerts WHERE delivered_at IS NULL"
+        f"SELECT {_SELECT} FROM alerts WHERE delivered_at IS NULL"
         " AND (%s::bigint IS NULL OR trading_account_id = %s::bigint)"
         " ORDER BY created_at, id LIMIT %s",
         (account_id, account_id, limit),
+    ).fetchall()
+    return [_stored(r) for r in rows]
+
+
+def breaker_alerts_at(conn: psycopg.Connection, account_id: int, time_ms: int) -> list[StoredAlert]:
+    """The breaker transitions' alerts an account's snapshot at `time_ms` stored (their dedupe
+    keys start with `breaker:`, their time is the snapshot's), oldest first."""
+    rows = conn.execute(
+        f"SELECT {_SELECT} FROM alerts WHERE trading_account_id = %s AND created_at = %s"
+        " AND dedupe_key LIKE 'breaker:%%' ORDER BY id",
+        (account_id, ms_to_datetime(time_ms)),
     ).fetchall()
     return [_stored(r) for r in rows]
 

@@ -14,15 +14,20 @@ from typing import Any
 import psycopg
 
 from algotrading.db.accounts import TradingAccount
+from algotrading.domain.live_events import LiveEvent
 from algotrading.errors import AppError
 from algotrading.execution import RunResult, Runtime, evaluate
 from algotrading.jobs.each_account import AccountWork
+from algotrading.jobs.live_publishers import publish_quietly, publisher_for
+from algotrading.jobs.run_events import evaluation_events
 from algotrading.settings import Settings
 from algotrading.strategies.profile import Cadence
 from algotrading.strategies.registry import profile_of
 
 AccountRun = Callable[[psycopg.Connection, Settings, TradingAccount, Runtime], RunResult]
 """One account's run of a job at a fixed time, on the job's connection and settings."""
+RunEvents = Callable[[psycopg.Connection, RunResult], list[LiveEvent]]
+"""The live events of one account's run, from what the run returned and stored."""
 
 
 class AccountRunFailed(AppError):
@@ -46,11 +51,30 @@ def close_run(close_ms: int) -> AccountRun:
     return one
 
 
-def summarised(one: AccountRun, db: psycopg.Connection, settings: Settings) -> AccountWork:
-    """`one` as the per-account work of `each_account`: its summary line, a failed run raised."""
+def close_events(db: psycopg.Connection, result: RunResult) -> list[LiveEvent]:
+    """The candle close's live events: signals, positions opened and closed."""
+    return evaluation_events(result)
+
+
+def rebalance_events(db: psycopg.Connection, result: RunResult) -> list[LiveEvent]:
+    """The weekly rebalance's: the same, and the ranking it rebalanced to."""
+    return evaluation_events(result, weekly=True)
+
+
+def summarised(
+    one: AccountRun, db: psycopg.Connection, settings: Settings, events: RunEvents | None = None
+) -> AccountWork:
+    """`one` as the per-account work of `each_account`: its summary line, a failed run raised
+    (nothing published), then its live events published (a failure to publish only logged)."""
+    publisher = publisher_for(db, settings) if events is not None else None
 
     def work(account: TradingAccount, rt: Runtime) -> dict[str, Any]:
-        return account_summary(one(db, settings, account, rt))
+        result = one(db, settings, account, rt)
+        summary = account_summary(result)
+        if events is not None and publisher is not None:
+            what = f"{result.job} account {account.id}"
+            publish_quietly(publisher, lambda: events(db, result), what)
+        return summary
 
     return work
 

@@ -17,7 +17,7 @@ import psycopg
 from algotrading.db.accounts import AccountNotFound, get_account
 from algotrading.errors import AppError
 from algotrading.jobs.account_message import AccountMessage
-from algotrading.jobs.account_runs import AccountRun, close_run, summarised
+from algotrading.jobs.account_runs import AccountRun, RunEvents, close_events, close_run, summarised
 from algotrading.jobs.each_account import run_account
 from algotrading.jobs.grid import check_time
 from algotrading.jobs.runtimes import RuntimeCache
@@ -27,6 +27,8 @@ from algotrading.settings import Settings
 log = get_logger(__name__)
 
 RUNS: dict[str, Callable[[int], AccountRun]] = {"candle_close": close_run}
+EVENTS: dict[str, RunEvents] = {"candle_close": close_events}
+"""The live events each job's account run publishes, as in the in-process loop."""
 """Per fanned-out job, the account's run at a scheduled time: the loop's own."""
 
 
@@ -51,7 +53,7 @@ def work_account(
     if account is None or not account.is_active:
         log.info("%s: account %s is gone or inactive, skipped", job, message.account_id)
         return {"account_id": message.account_id, "status": "skipped", "replayed": False}
-    work = summarised(RUNS[job](time_ms), conn, settings)
+    work = summarised(RUNS[job](time_ms), conn, settings, EVENTS.get(job))
     line, failure = run_account(conn, job, time_ms, settings, cache, account, work)
     if failure is not None:
         raise AccountWorkFailed(failure["error"])

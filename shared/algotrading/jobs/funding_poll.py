@@ -22,6 +22,8 @@ from algotrading.jobs.config import given_connection, job_settings
 from algotrading.jobs.each_account import each_account
 from algotrading.jobs.funding_history import record_funding_history
 from algotrading.jobs.grid import DAY_MS, check_time
+from algotrading.jobs.live_publishers import publish_quietly, publisher_for
+from algotrading.jobs.run_events import funding_events
 from algotrading.jobs.runs import JobResult, run_job
 from algotrading.jobs.runtimes import RuntimeCache, exchange_of, warm_cache
 from algotrading.settings import Settings
@@ -46,7 +48,20 @@ def funding_poll(
     settings = settings or job_settings()
     cache = cache or warm_cache(JOB)
     with given_connection(conn, settings) as db:
-        return run_job(db, JOB, time_ms, lambda: poll_funding(db, time_ms, settings, cache))
+        return run_job(db, JOB, time_ms, lambda: _poll(db, time_ms, settings, cache))
+
+
+def _poll(
+    db: psycopg.Connection, time_ms: int, settings: Settings, cache: RuntimeCache
+) -> dict[str, Any]:
+    """The poll, then each polled symbol's rates as an account-less live event."""
+    summary = poll_funding(db, time_ms, settings, cache)
+    publish_quietly(
+        publisher_for(db, settings),
+        lambda: funding_events(db, time_ms, summary["symbols"], time_ms - LOOKBACK_MS),
+        f"funding_poll {time_ms}",
+    )
+    return summary
 
 
 def poll_funding(

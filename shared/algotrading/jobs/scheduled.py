@@ -7,6 +7,10 @@ Strategies have two owners: `candle_close` evaluates every strategy whose cadenc
 (the executor's schedule decides which timeframes closed), `weekly_rebalance` evaluates the
 weekly ones (cadence read from the strategy registry's profiles) at Monday 00:00 UTC, or late
 within the catch-up window. Both hold the account's one trading lock, so they never interleave.
+
+After each account's run, its live events (`jobs.run_events`) are published through the
+settings' publisher (`jobs.live_publishers`), by the loop and the fan-out worker alike
+(`jobs.account_runs.summarised`); a failure to publish is logged, never raised.
 """
 
 from __future__ import annotations
@@ -20,8 +24,11 @@ from algotrading.db.accounts import TradingAccount
 from algotrading.execution import RunResult, Runtime, evaluate, snapshot
 from algotrading.jobs.account_runs import (
     AccountRun,
+    RunEvents,
+    close_events,
     close_run,
     is_weekly,
+    rebalance_events,
     summarised,
 )
 from algotrading.jobs.config import given_connection, job_settings
@@ -29,6 +36,7 @@ from algotrading.jobs.events import JobName
 from algotrading.jobs.fanout import AccountFanOut, InProcessFanOut, fanout_from_settings
 from algotrading.jobs.funding_poll import funding_poll
 from algotrading.jobs.grid import DEFAULT_CATCH_UP_MS, check_time, rebalance_due
+from algotrading.jobs.run_events import snapshot_events
 from algotrading.jobs.runs import JobResult, run_job
 from algotrading.jobs.runtimes import RuntimeCache, warm_cache
 from algotrading.settings import Settings
@@ -53,7 +61,7 @@ def candle_close(
     settings = settings or job_settings()
     fanout = fanout_from_settings(settings)
     return _trading_job(
-        "candle_close", close_ms, close_run(close_ms), settings, cache, conn, fanout
+        "candle_close", close_ms, close_run(close_ms), close_events, settings, cache, conn, fanout
     )
 
 
@@ -81,8 +89,9 @@ def weekly_rebalance(
         )
 
     return _trading_job(
-        "weekly_rebalance", time_ms, one, settings, cache, conn, InProcessFanOut(), monday
-    )
+        "weekly_rebalance", time_ms, one, rebalance_events, settings, cache, conn,
+        InProcessFanOut(), monday,
+    )  # fmt: skip
 
 
 def equity_snapshot(
@@ -98,13 +107,16 @@ def equity_snapshot(
     def one(db: psycopg.Connection, s: Settings, account: TradingAccount, rt: Runtime) -> RunResult:
         return snapshot(account.id, time_ms, settings=s, conn=db, runtime=rt)
 
-    return _trading_job("equity_snapshot", time_ms, one, settings, cache, conn, InProcessFanOut())
+    return _trading_job(
+        "equity_snapshot", time_ms, one, snapshot_events, settings, cache, conn, InProcessFanOut()
+    )
 
 
 def _trading_job(
     job: str,
     time_ms: int,
     one: AccountRun,
+    events: RunEvents,
     settings: Settings | None,
     cache: RuntimeCache | None,
     conn: psycopg.Connection | None,
@@ -116,7 +128,7 @@ def _trading_job(
     with given_connection(conn, settings) as db:
 
         def everything() -> dict[str, Any]:
-            work = summarised(one, db, settings)
+            work = summarised(one, db, settings, events)
             summary = fanout.run(db, job, time_ms, settings, cache, work)
             extra = {} if run_ms is None else {"rebalance_ms": run_ms}
             fresh = {
