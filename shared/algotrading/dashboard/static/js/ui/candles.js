@@ -37,7 +37,9 @@ export class CandleChart {
     this.bars = dedupeByTime(candles.map(CandleChart.bar));
     this.trades = trades;
     this.draw();
-    this.chart.timeScale().fitContent();
+    const n = this.bars.length;
+    // the newest bars, not all of them: a fitted view would sit at the left edge and page at once
+    this.chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, n - 150), to: n + 2 });
   }
 
   /** Older bars in front, keeping the view where it was (the library shifts logical indexes). */
