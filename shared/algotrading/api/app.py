@@ -43,6 +43,6 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    mount_dashboard(app, app.state.api_settings.static_dir)  # after the routers: /api first
+    mount_dashboard(app, app.state.api_settings.static_dir)  # where no route matches
     app.add_middleware(BodyLimit, max_bytes=app.state.api_settings.max_body_bytes)
     return app
