@@ -1,7 +1,8 @@
 """The app factory: one FastAPI app for uvicorn (one machine) and Mangum (Lambda).
 
-`create_app` wires settings, the lazily opened database, the error shape, the body limit and the
-routers; it opens nothing itself, so building the app costs no connection (Lambda cold start).
+`create_app` wires settings, the lazily opened database, the error shape, the body limit, the
+routers and the dashboard's static files; it opens nothing itself, so building the app costs no
+connection (Lambda cold start).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 
 from algotrading import __version__
 from algotrading.api.config import ApiSettings, get_api_settings
+from algotrading.api.dashboard import mount_dashboard
 from algotrading.api.database import Database
 from algotrading.api.errors import install_error_handlers
 from algotrading.api.limits import BodyLimit
@@ -56,5 +58,6 @@ def create_app(
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    mount_dashboard(app, app.state.api_settings.static_dir)  # where no route matches
     app.add_middleware(BodyLimit, max_bytes=app.state.api_settings.max_body_bytes)
     return app
