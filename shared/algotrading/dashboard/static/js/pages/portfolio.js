@@ -30,12 +30,15 @@ export async function renderPortfolio(page, ctx) {
   grid.append(allocationPanel(ctx).el, events.el);
   page.append(positionsPanel(ctx).el, tradesPanel(ctx).el);
 
-  const refreshSummary = () => loadSummary(ctx, cards).catch((err) => summary.show(h("div", { class: "cards" }, Object.values(cards).map((c) => c.el)), stateNote(err)));
-  await refreshSummary();
+  // Subscribe before the first load: an event that arrives while the summary is loading must
+  // not be lost, and a live equity is never overwritten by an older stored one.
+  const live = { equity: false };
+  const refreshSummary = () => loadSummary(ctx, cards, live).catch((err) => summary.show(h("div", { class: "cards" }, Object.values(cards).map((c) => c.el)), stateNote(err)));
   ctx.onCleanup(ctx.live.on("*", (msg) => showEvent(feed, msg)));
   ctx.onCleanup(ctx.live.on("portfolio:equity_update", (msg) => {
     const equity = msg.data.equity;
     if (equity !== undefined) {
+      live.equity = true;
       cards.equity.set(f.money(equity), `live · ${f.time(msg.time_ms)}`);
       cards.equity.flash();
       curve.push(msg.time_ms, f.num(equity));
@@ -44,15 +47,16 @@ export async function renderPortfolio(page, ctx) {
   for (const type of ["portfolio:circuit_breaker", "portfolio:drawdown_alert", "strategy:position_opened", "strategy:position_closed"]) {
     ctx.onCleanup(ctx.live.on(type, () => refreshSummary()));
   }
+  await refreshSummary();
 }
 
 function stateNote(err) {
   return h("p", { class: err.unavailable ? "state unavailable" : "state error" }, err.unavailable ? "Not available — this server does not provide the summary yet." : err.message);
 }
 
-async function loadSummary(ctx, cards) {
+async function loadSummary(ctx, cards, live) {
   const s = await ctx.api.get("/api/portfolio/summary");
-  cards.equity.set(f.money(s.equity), s.total_return_pct === null ? "no starting capital recorded" : `${f.pct(s.total_return_pct)} all time`, f.tone(s.total_return_pct));
+  if (!live.equity) cards.equity.set(f.money(s.equity), s.total_return_pct === null ? "no starting capital recorded" : `${f.pct(s.total_return_pct)} all time`, f.tone(s.total_return_pct));
   cards.today.set(f.signedMoney(s.today_pnl), "since 00:00 UTC", f.tone(s.today_pnl));
   const p = s.positions;
   cards.positions.set(String(p.total), `${p.long} long · ${p.short} short${p.paper ? ` · ${p.paper} paper` : ""}`);
