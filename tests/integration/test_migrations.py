@@ -23,7 +23,7 @@ EXPECTED_TABLES = {
     "strategy_state", "portfolio_state", "portfolio_snapshots", "strategy_performance",
     "funding_rates", "funding_payments", "evaluations", "backtest_runs", "backtest_trades",
     "alerts", "sim_state", "job_runs", "operator_actions", "_migrations",
-    "auth_sessions", "login_attempts", "live_events", "ws_connections",
+    "auth_sessions", "login_attempts", "live_events", "ws_connections", "funding_watermarks",
 }  # fmt: skip
 
 

@@ -8,7 +8,9 @@ truth (maker fills, fee tiers, slippage and liquidation included).
 
 Cost note: the port's `get_executions` / `get_funding_settlements` walk 7-day windows from
 `since` to the exchange's clock, one or more requests per window. They are therefore called only
-when a trade closes (and for funding at settlement times), never on every evaluation.
+when a trade closes (and for funding when a settlement is due), never on every evaluation.
+Funding is booked by `funding_book.book_trade_funding` (the funding poll's function): at the
+close it books only the settlements after the trade's watermark, so nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -23,10 +25,8 @@ from algotrading.db import trades as trades_db
 from algotrading.db.orders import OrderRow, insert_external, list_orders, update_order
 from algotrading.db.strategy_state import clear_position, save_position
 from algotrading.domain.alerts import AlertEvent, AlertKind, trade_alert
-from algotrading.domain.funding import DEFAULT_FUNDING_INTERVAL_H
-from algotrading.domain.intervals import HOUR_MS, MINUTE_MS
+from algotrading.domain.intervals import MINUTE_MS
 from algotrading.domain.positions import ExitReason, PositionState, parse_exit_reason
-from algotrading.domain.timefmt import ms_to_datetime
 from algotrading.domain.trades import OrderPurpose
 from algotrading.exchange.errors import ExchangeRejected
 from algotrading.exchange.types import (
@@ -39,6 +39,7 @@ from algotrading.exchange.types import (
     position_side_opened_by,
 )
 from algotrading.execution.context import Ctx
+from algotrading.execution.funding_book import book_trade_funding
 from algotrading.execution.resting import cancel_for, partial_filled
 from algotrading.risk.sizing import ZERO, dec, round_stop, round_take_profit
 from algotrading.strategies.base import SignalRow, Strategy, TakeProfitMode
@@ -197,7 +198,7 @@ def settle(
     open_qty = max(trade.qty - partial_filled(ctx, trade), ZERO)
     totals = _totals(trade, entries, exits, fallback_price, ctx.fee_rate, open_qty)
     closed_ms = max([e.time_ms for e in exits], default=ctx.close_ms)
-    funding = _funding(ctx, trade, since, closed_ms)
+    funding = _funding(ctx, trade, closed_ms)
     with ctx.tx() as conn:
         _record_external(ctx, trade, [e for e in exits if e.order_id not in known], reason)
         trades_db.close_trade(
@@ -327,40 +328,13 @@ def _record_external(
         )  # fmt: skip
 
 
-def _funding(ctx: Ctx, trade: trades_db.Trade, since: int, closed_ms: int) -> Decimal:
-    """The trade's funding: read from the exchange only if a settlement time fell inside it
-    (the read walks 7-day windows, see the module docstring); else what is booked already."""
-    hours = ctx.info(trade.symbol).funding_interval_hours or DEFAULT_FUNDING_INTERVAL_H
-    opened = trade.opened_ms or ctx.close_ms
-    period = hours * HOUR_MS
-    if -(-opened // period) * period > closed_ms:
-        return trade.funding
+def _funding(ctx: Ctx, trade: trades_db.Trade, closed_ms: int) -> Decimal:
+    """The trade's funding at its close: the settlements up to the close that the funding poll
+    has not booked yet (after the trade's watermark, `funding_book`), then the sum of its rows.
+    Nothing due after the watermark means no exchange read (it walks 7-day windows)."""
     try:
-        settlements = ctx.exchange.get_funding_settlements(since, trade.symbol)
+        done = book_trade_funding(ctx.conn, ctx.exchange, ctx.account_id, trade, closed_ms)
     except ExchangeRejected as err:
         ctx.finding("funding_unavailable", trade.symbol, f"funding unavailable: {err}")
         return trade.funding
-    return record_funding(ctx, trade, settlements)
-
-
-def record_funding(ctx: Ctx, trade: trades_db.Trade, settlements: Sequence[Any]) -> Decimal:
-    opened = trade.opened_ms or ctx.close_ms
-    ours = [s for s in settlements if s.time_ms >= opened]
-    with ctx.tx() as conn:
-        for s in ours:
-            conn.execute(
-                "INSERT INTO funding_payments (trading_account_id, trade_id, strategy, symbol,"
-                " funding_time, rate, position_value, amount) VALUES (%s, %s, %s, %s, %s, %s,"
-                " %s, %s) ON CONFLICT (trading_account_id, symbol, funding_time) DO NOTHING",
-                (
-                    ctx.account_id, trade.id, trade.strategy, trade.symbol,
-                    ms_to_datetime(s.time_ms), s.rate, s.position_value, s.amount,
-                ),
-            )  # fmt: skip
-        row = conn.execute(
-            "SELECT coalesce(sum(amount), 0) FROM funding_payments WHERE trade_id = %s",
-            (trade.id,),
-        ).fetchone()
-        total = Decimal(row[0]) if row else ZERO
-        trades_db.set_funding(conn, trade.id, total)
-    return total
+    return trade.funding if done is None else done.total

@@ -37,14 +37,13 @@ from algotrading.domain.trades import OrderPurpose, TradeStatus
 from algotrading.exchange.errors import ExchangeError
 from algotrading.exchange.types import ExchangePosition, Order, order_side_to_open
 from algotrading.execution.booking import (
-    SINCE_MARGIN_MS,
     book_entry,
     book_partial,
     mark_filled,
-    record_funding,
     settle,
 )
 from algotrading.execution.context import Ctx
+from algotrading.execution.funding_book import book_trade_funding
 from algotrading.execution.protect import protect
 from algotrading.execution.resting import PARTIAL_PURPOSES
 from algotrading.risk.sizing import ZERO, dec
@@ -194,16 +193,17 @@ def _unattributed(ctx: Ctx, position: ExchangePosition) -> None:
 
 
 def _funding(ctx: Ctx) -> None:
-    """At a symbol's settlement times, book what its open live trade paid or received."""
+    """At a settlement time, book what each open live trade paid or received since its
+    watermark (`funding_book`, the funding poll's function: a settlement is booked once
+    whichever books it first)."""
     for trade in trades_db.active_trades(ctx.conn, ctx.account_id):
         if trade.is_shadow or trade.status is not TradeStatus.OPEN:
             continue
         hours = ctx.info(trade.symbol).funding_interval_hours or DEFAULT_FUNDING_INTERVAL_H
         if ctx.close_ms % (hours * HOUR_MS):
             continue
-        since = (trade.opened_ms or ctx.close_ms) - SINCE_MARGIN_MS
         try:
-            record_funding(ctx, trade, ctx.exchange.get_funding_settlements(since, trade.symbol))
+            book_trade_funding(ctx.conn, ctx.exchange, ctx.account_id, trade, ctx.close_ms)
         except ExchangeError as err:
             ctx.report.errors.append(f"{trade.symbol}: funding lookup failed: {err}")
 

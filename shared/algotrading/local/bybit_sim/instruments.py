@@ -78,8 +78,9 @@ def derive_instrument(tape: SymbolTape) -> InstrumentInfo:
     )
 
 
-def instrument_row(info: InstrumentInfo) -> dict[str, Any]:
-    """The instruments-info entry, shaped like Bybit's linear example."""
+def instrument_row(info: InstrumentInfo, funding_interval_min: int | None = None) -> dict[str, Any]:
+    """The instruments-info entry, shaped like Bybit's linear example; `funding_interval_min`
+    is the interval in force now (the tape's), when the caller knows it."""
     return {
         "symbol": info.symbol,
         "contractType": "LinearPerpetual",
@@ -109,7 +110,7 @@ def instrument_row(info: InstrumentInfo) -> dict[str, Any]:
             "minNotionalValue": text(MIN_NOTIONAL),
         },
         "unifiedMarginTrade": True,
-        "fundingInterval": info.funding_interval_min,
+        "fundingInterval": funding_interval_min or info.funding_interval_min,
         "settleCoin": "USDT",
         "copyTrading": "none",
         "upperFundingRate": "0.005",

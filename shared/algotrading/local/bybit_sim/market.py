@@ -24,6 +24,7 @@ from algotrading.domain.series import Candles, FundingHistory
 from algotrading.errors import DataFileError
 from algotrading.market.csvfiles import read_table
 from algotrading.market.datafiles import DataSet
+from algotrading.market.funding import infer_interval_hours
 
 MONDAY_OFFSET_MS = 4 * DAY_MS
 """The epoch was a Thursday; Bybit's weekly candles open on Monday 00:00 UTC."""
@@ -238,6 +239,18 @@ class SymbolTape:
         if len(self.funding) < 2:
             return DEFAULT_FUNDING_INTERVAL_H * 60
         return int(np.median(np.diff(self.funding.time_ms)) // MINUTE_MS)
+
+    def funding_interval_min_at(self, t: int) -> int:
+        """Minutes between settlements in force at t, as Bybit's instrument info reports it.
+
+        Symbols change interval (SOL settled every 4 h from 2022-11-10 to 2022-12-20, else
+        8 h): the whole file's median would report 8 h throughout. The spacing of the latest
+        settlements up to t decides (`market.funding.infer_interval_hours`), the median when
+        they cannot tell.
+        """
+        known = int(np.searchsorted(self.funding.time_ms, t, side="right"))
+        hours = infer_interval_hours(self.funding.time_ms[:known])
+        return self.funding_interval_min() if hours is None else hours * 60
 
     def open_interest_at(self, t: int) -> float | None:
         if self.open_interest is None:

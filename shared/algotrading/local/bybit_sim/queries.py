@@ -74,7 +74,11 @@ def instruments(engine: Engine, p: Params) -> dict[str, Any]:
     wanted = p.text("symbol")
     status = p.text("status")
     symbols = [engine.tape(wanted).symbol] if wanted else engine.market.symbols
-    rows = [instrument_row(engine.infos[s]) for s in symbols if status in (None, "Trading")]
+    rows = [
+        instrument_row(engine.infos[s], engine.tape(s).funding_interval_min_at(engine.now_ms))
+        for s in symbols
+        if status in (None, "Trading")
+    ]
     chunk, cursor = page(rows, p, 500, 1000)
     return {"category": "linear", "list": chunk, "nextPageCursor": cursor}
 
