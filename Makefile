@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.bench_backtest
 	$(BIN)/python -m bench.bench_portfolio
 	$(BIN)/python -m bench.bench_fanout
+	$(BIN)/python -m bench.bench_api
 
 clean-venv:
 	rm -rf $(VENV)
