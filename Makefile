@@ -39,7 +39,7 @@ test: lint
 # backtest on the bundled data and on 2x and 4x the data; accounts per second through the
 # candle close's fan-out (in process, SQS under moto) beside the bare loop; each Lambda handler's
 # import time against a bare handler; one account's evaluation CPU and the stack's
-# fired-to-acknowledged latency.
+# fired-to-acknowledged latency; the API's portfolio summary p50/p95 against a bare route.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.bench_indicators
 	$(BIN)/python -m bench.bench_resample
@@ -48,6 +48,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.bench_fanout
 	$(BIN)/python -m bench.bench_imports
 	$(BIN)/python -m bench.bench_latency
+	$(BIN)/python -m bench.bench_api
 
 clean-venv:
 	rm -rf $(VENV)

@@ -54,7 +54,8 @@ def test_positions_and_balance_come_from_the_simulator(client: TestClient, seede
     exchange = seeded["rt"].exchange
     positions = client.get("/api/trading/positions", headers=headers)
     assert positions.status_code == 200, positions.text
-    [position] = positions.json()
+    assert (positions.json()["total"], positions.json()["limit"]) == (1, 50)
+    [position] = positions.json()["items"]
     [expected] = exchange.get_positions()
     assert (position["symbol"], position["size"]) == ("BTCUSDT", str(expected.size))
     assert Decimal(position["size"]) == seeded["trade"][1]

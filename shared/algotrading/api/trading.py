@@ -15,11 +15,12 @@ from typing import Any, TypeVar
 import psycopg
 
 from algotrading.api.deps import AccountScope
-from algotrading.api.errors import conflict, not_found
+from algotrading.api.errors import bad_request, conflict, not_found
 from algotrading.api.schemas.trading import (
     BalanceOut,
     OrderOut,
     PositionOut,
+    TradeCreate,
     TradeDetail,
     TradeFilter,
     TradeOut,
@@ -27,9 +28,11 @@ from algotrading.api.schemas.trading import (
 from algotrading.db import trades as trades_db
 from algotrading.db.audit import OperatorAction, record_action
 from algotrading.db.orders import OrderRow, trade_orders
+from algotrading.domain.positions import PositionSide
 from algotrading.errors import AppError
 from algotrading.exchange.errors import ExchangeError
 from algotrading.execution.manual import ManualNotFound, ManualRefused
+from algotrading.execution.manual_entry import ManualEntry, ManualInvalid
 from algotrading.execution.runtime import Runtime
 from algotrading.jobs.runtimes import exchange_of
 from algotrading.settings import Settings
@@ -76,10 +79,20 @@ def at_exchange(call: Callable[[], T]) -> T:
         return call()
     except ManualNotFound as exc:
         raise not_found(str(exc)) from None
+    except ManualInvalid as exc:
+        raise bad_request(str(exc), exc.field) from None
     except (ManualRefused, ExchangeError) as exc:
         raise conflict(str(exc)) from None
     except AppError as exc:  # no keys stored, inactive account: the account cannot trade
         raise conflict(str(exc)) from None
+
+
+def entry_of(body: TradeCreate) -> ManualEntry:
+    return ManualEntry(
+        strategy=body.strategy.value, symbol=body.symbol, side=PositionSide(body.side.value),
+        stop_loss=body.stop_loss, take_profit=body.take_profit, qty=body.qty,
+        risk_pct=body.risk_pct, leverage=body.leverage,
+    )  # fmt: skip
 
 
 def positions(

@@ -44,7 +44,7 @@ class ManualNotFound(AppError, LookupError):
 
 
 @contextmanager
-def _locked(account_id: int, settings: Settings, runtime: Runtime) -> Iterator[Ctx]:
+def locked_context(account_id: int, settings: Settings, runtime: Runtime) -> Iterator[Ctx]:
     now = time.time_ns() // 1_000_000
     with autocommit_connection(None, settings) as db:
         ctx = account_context(db, account_id, now, settings, runtime)
@@ -67,7 +67,7 @@ def _open_live(ctx: Ctx, trade_id: int) -> trades_db.Trade:
     return trade
 
 
-def _exchange(what: str, call: Callable[[], T]) -> T:
+def exchange_call(what: str, call: Callable[[], T]) -> T:
     try:
         return call()
     except ExchangeError as err:
@@ -78,9 +78,9 @@ def close_trade(
     account_id: int, trade_id: int, *, settings: Settings, runtime: Runtime
 ) -> trades_db.Trade:
     """Close the open live trade at market with a reduce-only order; the booked trade."""
-    with _locked(account_id, settings, runtime) as ctx:
+    with locked_context(account_id, settings, runtime) as ctx:
         trade = _open_live(ctx, trade_id)
-        positions = _exchange("the positions read", lambda: ctx.exchange.get_positions())
+        positions = exchange_call("the positions read", lambda: ctx.exchange.get_positions())
         ctx.positions = {p.symbol: p for p in positions}
         position = ctx.positions.get(trade.symbol)
         if position is None or position.size <= ZERO:
@@ -104,11 +104,11 @@ def set_levels(
     runtime: Runtime,
 ) -> trades_db.Trade:
     """Move the trade's stop-loss and take-profit at the exchange, then on the trade row."""
-    with _locked(account_id, settings, runtime) as ctx:
+    with locked_context(account_id, settings, runtime) as ctx:
         trade = _open_live(ctx, trade_id)
         stop = trade.stop_loss if stop_loss is None else stop_loss
         take = trade.take_profit if take_profit is None else take_profit
-        _exchange(
+        exchange_call(
             "the new levels",
             lambda: ctx.exchange.set_stop_loss_take_profit(
                 trade.symbol, stop_loss=stop, take_profit=take
@@ -123,7 +123,7 @@ def cancel_order(
     account_id: int, order_id: int, *, settings: Settings, runtime: Runtime
 ) -> OrderRow:
     """Cancel an open order through the resting-order path; its row afterwards."""
-    with _locked(account_id, settings, runtime) as ctx:
+    with locked_context(account_id, settings, runtime) as ctx:
         row = get_order(ctx.conn, account_id, order_id)
         if row is None:
             raise ManualNotFound(f"order {order_id} does not exist")

@@ -9,7 +9,8 @@ that exists (docs/exchange.md). Format, at most 36 characters of `[A-Za-z0-9_-]`
 e.g. `SEL-3f2a...`: a readable prefix for people reading the exchange's order list (strategy: its
 profile's `order_code`: T trend, S scalper, C carry, M momentum; intent: EL/ES entry long/short, X
 exit, P partial exit, R a partial take-profit resting at the exchange, H closed by a portfolio
-halt, F closed by an operator's flatten) and the first 128 bits of SHA-256 over
+halt, F closed by an operator's flatten, ML/MS an operator's hand-made entry long/short) and the
+first 128 bits of SHA-256 over
 `account|strategy|symbol|intent|close_ms`. 128 bits make a collision between two different causes
 practically impossible; the account is in the hash, so two accounts never share an id.
 """
@@ -29,6 +30,8 @@ INTENT_CODES = {
     "partial_tp": "R",
     "halt": "H",
     "flatten": "F",
+    "manual_long": "ML",
+    "manual_short": "MS",
 }
 
 

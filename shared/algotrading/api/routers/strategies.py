@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from algotrading.api import controls
 from algotrading.api import strategies as logic
 from algotrading.api.deps import Conn, PageQuery, Scoped
+from algotrading.api.instruments import KnownInstruments
 from algotrading.api.responses import SCOPED
 from algotrading.api.runtimes import AccountRuntime, LibrarySettings
 from algotrading.api.schemas.common import Page
@@ -47,9 +48,12 @@ def strategy_state(strategy_id: StrategyPath, scope: Scoped, conn: Conn) -> Stra
 
 @router.put("/{strategy_id}/config")
 def update_config(
-    strategy_id: StrategyPath, body: ConfigUpdate, scope: Scoped, conn: Conn
-) -> StrategyOut:
-    """Replace the account's overrides; checked by the strategy's parameter model (422)."""
+    strategy_id: StrategyPath, body: ConfigUpdate, scope: Scoped, conn: Conn,
+    known: KnownInstruments,
+) -> StrategyOut:  # fmt: skip
+    """Replace the account's overrides; checked by the strategy's parameter model (422) and
+    the known instruments (400 naming `symbols`)."""
+    known.check(body.symbols or (), "symbols")
     return logic.update_config(conn, scope, strategy_id.value, body)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from algotrading.api import trading
 from algotrading.api.deps import Conn, PageQuery, Scoped
+from algotrading.api.instruments import KnownInstruments
 from algotrading.api.responses import SCOPED
 from algotrading.api.runtimes import AccountRuntime, LibrarySettings
 from algotrading.api.schemas.common import Page
@@ -19,12 +20,13 @@ from algotrading.api.schemas.trading import (
     LevelsUpdate,
     OrderOut,
     PositionOut,
+    TradeCreate,
     TradeDetail,
     TradeFilter,
     TradeOut,
 )
 from algotrading.db.audit import OperatorAction
-from algotrading.execution import manual
+from algotrading.execution import manual, manual_entry
 
 router = APIRouter(prefix="/api/trading", tags=["trading"], responses=SCOPED)
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -42,6 +44,20 @@ def list_trades(
         conn, scope.account_id, status, name, symbol, page.limit, page.offset
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/trades", status_code=201)
+def create_trade(
+    body: TradeCreate, scope: Scoped, conn: Conn, settings: LibrarySettings,
+    runtime: AccountRuntime, known: KnownInstruments,
+) -> TradeOut:  # fmt: skip
+    """Open a hand-made trade at market (409 naming the risk rule or breaker that refused)."""
+    known.check((body.symbol,), "symbol")
+    opened = trading.at_exchange(lambda: manual_entry.open_trade(
+        scope.account_id, trading.entry_of(body), settings=settings, runtime=runtime))  # fmt: skip
+    detail = {"trade_id": opened.id} | body.model_dump(mode="json", exclude={"reason"})
+    trading.audit(conn, scope, OperatorAction.TRADE_CREATE, opened.strategy, body.reason, detail)
+    return trading.trade_out(opened)
 
 
 @router.get("/trades/{trade_id}")
@@ -93,10 +109,13 @@ def cancel_order(
 
 @router.get("/positions")
 def positions(
-    scope: Scoped, conn: Conn, settings: LibrarySettings, runtime: AccountRuntime
-) -> list[PositionOut]:
-    """The account's open positions as its exchange reports them."""
-    return trading.positions(conn, scope, runtime, settings)
+    scope: Scoped, conn: Conn, page: PageQuery, settings: LibrarySettings,
+    runtime: AccountRuntime,
+) -> Page[PositionOut]:  # fmt: skip
+    """The account's open positions as its exchange reports them, by symbol."""
+    found = trading.positions(conn, scope, runtime, settings)
+    items = found[page.offset : page.offset + page.limit]
+    return Page(items=items, total=len(found), limit=page.limit, offset=page.offset)
 
 
 @router.get("/balance")

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from algotrading.api.schemas.common import Strict
-from algotrading.api.schemas.strategies import Reason
+from algotrading.api.schemas.strategies import Reason, SleeveId, Symbol
 
 Price = Annotated[Decimal, Field(gt=0, lt=Decimal("1e12"), max_digits=24, decimal_places=12)]
 
@@ -77,6 +77,36 @@ class LevelsUpdate(Strict):
     def _something(self) -> LevelsUpdate:
         if self.stop_loss is None and self.take_profit is None:
             raise ValueError("give stop_loss, take_profit or both")
+        return self
+
+
+class Side(StrEnum):
+    LONG = "long"
+    SHORT = "short"
+
+
+class TradeCreate(Strict):
+    """A hand-made entry, attributed to a sleeve: sized and capped against that sleeve's
+    capital by the account's risk rules. Give `qty` or `risk_pct`, not both."""
+
+    strategy: SleeveId = Field(description="The sleeve the trade belongs to")
+    symbol: Symbol = Field(description="A known instrument (GET /api/market/symbols)")
+    side: Side
+    stop_loss: Price = Field(description="Required: every entry carries its stop (risk rules)")
+    take_profit: Price | None = None
+    qty: (
+        Annotated[Decimal, Field(gt=0, lt=Decimal("1e9"), max_digits=21, decimal_places=12)] | None
+    ) = Field(default=None, description="Base-coin quantity, a multiple of the lot step")
+    risk_pct: Annotated[Decimal, Field(gt=0, le=100, decimal_places=4)] | None = Field(
+        default=None, description="% of the sleeve's sizing capital lost at the stop (fees in)"
+    )
+    leverage: Annotated[Decimal, Field(ge=1, le=100, decimal_places=2)] = Decimal(1)
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _one_size(self) -> TradeCreate:
+        if (self.qty is None) == (self.risk_pct is None):
+            raise ValueError("give qty or risk_pct (exactly one)")
         return self
 
 
