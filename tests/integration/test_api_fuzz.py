@@ -83,6 +83,15 @@ def _operations() -> list[tuple[str, str]]:
     ]
 
 
+def _exchange_unreachable(response: Any) -> bool:
+    """A 503 naming the exchange: the one 5xx an input cannot cause, answered when the account's
+    exchange does not answer (here a closed loopback port)."""
+    if response.status_code != 503:
+        return False
+    error = response.json().get("error", {})
+    return error.get("code") == "unavailable" and "exchange" in error.get("message", "")
+
+
 CHECKS = [
     not_a_server_error, status_code_conformance, content_type_conformance,
     response_schema_conformance,
@@ -104,6 +113,9 @@ def test_no_input_breaks_the_api(
         if case.headers:
             case.headers.pop("X-Trading-Account-Id", None)
             case.headers.pop("Authorization", None)
-        case.call_and_validate(headers=fuzz_headers, checks=CHECKS)
+        response = case.call(headers=fuzz_headers)
+        if _exchange_unreachable(response):
+            return  # the fuzz account's exchange is a closed port: not the input's doing
+        case.validate_response(response, checks=CHECKS)
 
     fuzz()

@@ -18,13 +18,14 @@ from fastapi.testclient import TestClient
 
 from algotrading.api.app import create_app
 from algotrading.api.config import load_api_settings
+from algotrading.bundled import BUNDLED_DATA_DIR
 from algotrading.cli.main import cli
 from algotrading.db.signals import SignalRecord, upsert_signal
 from algotrading.db.trades import insert_trade
 from algotrading.domain.positions import PositionSide
 from algotrading.domain.timefmt import ms_to_iso as _iso
 from algotrading.domain.trades import TradeStatus
-from algotrading.market.datafiles import BUNDLED_DATA_DIR, DataSet
+from algotrading.market.datafiles import DataSet
 from algotrading.settings import load_settings
 from algotrading.strategies.base import MarketHistory
 from algotrading.strategies.registry import get_strategy
