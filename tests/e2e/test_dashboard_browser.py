@@ -13,7 +13,7 @@ import httpx
 import psycopg
 import pytest
 from api_support import PASSWORD, add_account, add_user, empty_tables, rfc6238_code
-from browser_support import CHROMIUM, ServedApp, ignorable, require_browser, served
+from browser_support import ServedApp, ignorable, require_browser, served
 
 from algotrading.db.live_events import publish
 from algotrading.domain.live_events import LiveEvent, LiveEventType
@@ -24,9 +24,9 @@ WIDE, PHONE = {"width": 1400, "height": 1000}, {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_api = require_browser()
+    sync_api, executable = require_browser()
     with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        chromium = p.chromium.launch(executable_path=str(executable), args=["--no-sandbox"])
         yield chromium
         chromium.close()
 
