@@ -7,6 +7,7 @@ import base64
 import json
 from typing import Any
 
+import jwt
 import pytest
 from api_support import JWT_SECRET, PASSWORD, add_user, empty_tables, make_client
 from jobs_support import LambdaContext, load_handler
@@ -94,3 +95,42 @@ def test_lambda_signs_in_and_reaches_me(lambda_handler: Any, api_db_url: str) ->
         http_api_event("GET", "/api/auth/me", headers={"authorization": f"Bearer {token}"}), context
     )
     assert me["statusCode"] == 200 and _body(me)["id"] == uid
+
+
+def test_in_lambda_the_secrets_come_from_secrets_manager(
+    monkeypatch: pytest.MonkeyPatch, api_db_url: str
+) -> None:
+    """The database URL and the JWT secret read through powertools Parameters (moto's Secrets
+    Manager), none in the environment; a token signed with that secret passes."""
+    import boto3
+    from aws_lambda_powertools.utilities import parameters
+    from moto import mock_aws
+
+    empty_tables(api_db_url)
+    uid = add_user(api_db_url, "ann@x.io")
+    for name, value in {"AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing",
+                        "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_LAMBDA_FUNCTION_NAME": "api"}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    for name in ("DATABASE_URL", "ALGO_JWT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    secret = "s" * 48
+    with mock_aws():
+        sm = boto3.client("secretsmanager")
+        db_arn = sm.create_secret(Name="algo/db", SecretString=api_db_url)["ARN"]
+        jwt_arn = sm.create_secret(Name="algo/jwt", SecretString=secret)["ARN"]
+        monkeypatch.setenv("ALGO_DATABASE_SECRET_ARN", db_arn)
+        monkeypatch.setenv("ALGO_JWT_SECRET_ARN", jwt_arn)
+        get_settings.cache_clear()
+        get_api_settings.cache_clear()
+        parameters.clear_caches()
+        handler = load_handler("api").handler
+        signed = handler(
+            http_api_event("POST", "/api/auth/login", {"email": "ann@x.io", "password": PASSWORD}),
+            LambdaContext(),
+        )
+        assert signed["statusCode"] == 200, signed["body"]
+        token = _body(signed)["access_token"]
+        assert jwt.decode(token, secret, algorithms=["HS256"])["sub"] == str(uid)
+    parameters.clear_caches()
+    get_api_settings.cache_clear()

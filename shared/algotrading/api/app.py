@@ -28,6 +28,7 @@ from algotrading.api.routers import (
     trading,
     users,
 )  # fmt: skip
+from algotrading.logs import in_lambda
 from algotrading.settings import Settings, get_settings
 
 ROUTERS = (
@@ -44,6 +45,22 @@ trading account also need `X-Trading-Account-Id`. Every error answers
 """
 
 
+API_NEEDS_REQUIRED = ("DATABASE_URL",)
+API_NEEDS_OPTIONAL = ("ALGO_SECRETS_KEY",)
+"""In Lambda the API reads its database and, when present, the key of the exchange keys (a
+route that needs it and finds none answers 503) from Secrets Manager/SSM, as the jobs do."""
+
+
+def platform_settings() -> Settings:
+    """The trading settings of this process: per-function secrets in Lambda, else the
+    environment (docs/configuration.md, "Secrets in AWS Lambda")."""
+    if not in_lambda():
+        return get_settings()
+    from algotrading.jobs.config import SettingsNeeds, lambda_settings
+
+    return lambda_settings(SettingsNeeds(API_NEEDS_REQUIRED, API_NEEDS_OPTIONAL))
+
+
 def create_app(
     settings: Settings | None = None, api_settings: ApiSettings | None = None
 ) -> FastAPI:
@@ -51,7 +68,7 @@ def create_app(
         title="algotrading", version=__version__, description=DESCRIPTION,
         docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
     )  # fmt: skip
-    app.state.settings = settings or get_settings()
+    app.state.settings = settings or platform_settings()
     app.state.api_settings = api_settings or get_api_settings()
     app.state.database = Database(app.state.settings)
     app.state.live_hub = None  # started by the first WebSocket client

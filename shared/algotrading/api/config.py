@@ -1,9 +1,9 @@
 """The API's own settings: only what signing in and serving requests need (docs/api.md).
 
 Kept apart from the trading `Settings` so the API function reads what it uses and nothing else.
-The JWT signing secret is required in AWS; on one machine, when it is not set, a random one is
-created once in `.local/api-secret` (mode 0600) so `make demo` needs no setup and tokens survive
-a restart.
+The JWT signing secret is required in AWS (the variable, or Secrets Manager through
+`ALGO_JWT_SECRET_ARN`); on one machine, when it is not set, a random one is created once in
+`.local/api-secret` (mode 0600) so `make demo` needs no setup and tokens survive a restart.
 """
 
 from __future__ import annotations
@@ -64,10 +64,24 @@ def signing_secret(settings: ApiSettings) -> str:
     if settings.jwt_secret is not None:
         value = settings.jwt_secret.get_secret_value()
     elif in_lambda():
-        raise ConfigError("ALGO_JWT_SECRET is not set: the API cannot sign tokens")
+        value = _lambda_secret()
     else:
         value = _local_secret(SECRET_FILE)
     register_secret(value)
+    return value
+
+
+def _lambda_secret() -> str:
+    """In AWS: from Secrets Manager (`ALGO_JWT_SECRET_ARN`, cached per warm process)."""
+    from algotrading.jobs.secrets import aws_secret
+
+    value = aws_secret("ALGO_JWT_SECRET")
+    if not value:
+        raise ConfigError(
+            "ALGO_JWT_SECRET is not set (nor ALGO_JWT_SECRET_ARN): the API cannot sign tokens"
+        )
+    if len(value) < 32:
+        raise ConfigError("invalid ALGO_JWT_SECRET: must be at least 32 characters")
     return value
 
 

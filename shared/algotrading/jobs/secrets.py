@@ -28,7 +28,8 @@ Store = Literal["secretsmanager", "ssm"]
 
 @dataclass(frozen=True)
 class SecretSpec:
-    """One secret setting: its variable, its `Settings` field and where it is kept in AWS."""
+    """One secret setting: its variable, its settings field (`Settings`; `ApiSettings` for the
+    JWT secret) and where it is kept in AWS."""
 
     name: str
     field: str
@@ -41,6 +42,7 @@ SECRETS: dict[str, SecretSpec] = {
     for spec in (
         SecretSpec("DATABASE_URL", "database_url", "ALGO_DATABASE_SECRET_ARN", "secretsmanager"),
         SecretSpec("ALGO_SECRETS_KEY", "secrets_key", "ALGO_SECRETS_KEY_PARAM", "ssm"),
+        SecretSpec("ALGO_JWT_SECRET", "jwt_secret", "ALGO_JWT_SECRET_ARN", "secretsmanager"),
         SecretSpec(
             "SLACK_WEBHOOK_URL",
             "slack_webhook_url",
