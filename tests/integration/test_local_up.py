@@ -36,7 +36,9 @@ def _clean(
 
 
 def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
+    """`algo` with `args`; `algo up` without the API (tests/integration/test_local_up_api.py),
+    so parallel workers do not compete for its port."""
+    code = main([*args, "--no-api"] if args[0] == "up" else list(args))
     out, err = capsys.readouterr()
     return code, out, err
 
