@@ -19,11 +19,27 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-local
 
-# The main job: the four-strategy portfolio backtest over the bundled data, stored, with its report.
+# The product on one machine: the four-strategy portfolio backtest over the bundled data (stored,
+# with its report), the demo sign-in (created once, kept in .local/demo-credentials), then
+# `algo up` replaying the bundled data with the API and the dashboard until Ctrl-C. The replay
+# starts half an hour before the first trade of the bundled data at 60 replayed seconds per
+# second, so the dashboard shows trades within the first minute. DEMO_FOR (seconds, or 10m, 1h)
+# ends it by itself; without a terminal or with CI=true it defaults to 90 seconds. The demo admin
+# signs in without a second factor: ALGO_ADMIN_TOTP=optional, for this process only.
+DEMO_START ?= 2025-10-03T08:00:00Z
+DEMO_SPEED ?= 60
+DEMO_HOST ?= 127.0.0.1
+DEMO_PORT ?= 8000
+DEMO_FOR ?= $(shell if [ "$$CI" = true ] || ! [ -t 0 ]; then echo 90; fi)
+
 demo: $(VENV)/.installed-local
 	$(BIN)/algo db migrate
 	mkdir -p reports
 	$(BIN)/algo backtest portfolio --workers 2 --report reports/demo.html
+	$(BIN)/algo users demo
+	ALGO_ADMIN_TOTP=optional $(if $(DEMO_FOR),timeout --foreground -s INT $(DEMO_FOR)) $(BIN)/algo up \
+	  --replay-start $(DEMO_START) --speed $(DEMO_SPEED) --host $(DEMO_HOST) --port $(DEMO_PORT) \
+	  || [ $$? -eq 124 ]
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check shared functions infra layers tests

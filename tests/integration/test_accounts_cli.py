@@ -141,14 +141,19 @@ def test_up_on_testnet_trades_the_account_at_its_own_url(
             "algotrading.local.exchange_stack.wall_clock",
             lambda: (sim.now_ms, ReplayClock(sim.step_to)),
         )
-        code, out, err = run(capsys, "up", "--exchange", "testnet", "--for", "15m")
+        # The hourly market history reads BYBIT_BASE_URL without keys: here, the simulator.
+        monkeypatch.setenv("BYBIT_BASE_URL", sim.rest_url)
+        monkeypatch.setenv("ALGO_HISTORY_DIR", str(tmp_path / "history"))
+        get_settings.cache_clear()
+        code, out, err = run(capsys, "up", "--exchange", "testnet", "--for", "15m", "--no-api")
     finally:
         sim.stop()
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].endswith(f"(tn) test on {sim.rest_url}")
-    # 04:00 (a close: 4 jobs), 04:05 and 04:10 (snapshot and funding poll): 8 runs.
-    assert lines[-1] == "done: 8 job run(s), 0 with a failure"
+    # 04:00 (a close: 4 jobs, and the hourly market history), 04:05 and 04:10 (snapshot and
+    # funding poll): 9 runs.
+    assert lines[-1] == "done: 9 job run(s), 0 with a failure"
     (account_id,) = rows(worker_db_url, "SELECT id FROM trading_accounts WHERE name = 'tn'")[0]
     ledger = rows(
         worker_db_url,

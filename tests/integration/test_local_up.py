@@ -24,9 +24,10 @@ COMPARED = (
 
 @pytest.fixture(autouse=True)
 def _clean(
-    worker_db_url: str, use_database: str, monkeypatch: pytest.MonkeyPatch
+    worker_db_url: str, use_database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[None]:
     use_secrets_key(monkeypatch)
+    monkeypatch.setenv("ALGO_HISTORY_DIR", str(tmp_path / "history"))
     remove_test_accounts(worker_db_url)
     rows(worker_db_url, "DELETE FROM job_runs RETURNING job")
     yield
@@ -35,7 +36,9 @@ def _clean(
 
 
 def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
+    """`algo` with `args`; `algo up` without the API (tests/integration/test_local_up_api.py),
+    so parallel workers do not compete for its port."""
+    code = main([*args, "--no-api"] if args[0] == "up" else list(args))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -47,14 +50,16 @@ def test_up_runs_every_job_and_places_the_replays_orders(
     code, out, err = run(capsys, "up", "--replay-start", START, "--until", UNTIL, "--speed", "max")
     assert code == 0, err
     counts = dict(rows(worker_db_url, "SELECT job, count(*) FROM job_runs GROUP BY job"))
-    # 6 h: 6 * 4 = 24 fifteen-minute closes, 6 * 12 = 72 five-minute times.
+    # 6 h: 6 * 4 = 24 fifteen-minute closes, 6 * 12 = 72 five-minute times, 6 hours (04:00 to
+    # 09:00) of market history; no 00:30, so no parity check.
     assert counts == {
         "candle_close": 24, "weekly_rebalance": 24, "equity_snapshot": 72, "funding_poll": 72,
+        "market_history": 6,
     }  # fmt: skip
     assert rows(worker_db_url, "SELECT DISTINCT status FROM job_runs") == [("done",)]
     lines = out.splitlines()
-    assert len([line for line in lines if line.startswith("2025-10-03T")]) == 192  # 24*2 + 72*2
-    assert lines[-1] == "done: 192 job run(s), 0 with a failure"
+    assert len([line for line in lines if line.startswith("2025-10-03T")]) == 198  # 24*2+72*2+6
+    assert lines[-1] == "done: 198 job run(s), 0 with a failure"
     up_orders = _orders(worker_db_url, "local")
 
     out_file = tmp_path / "replay.json"
@@ -94,9 +99,11 @@ def test_up_over_a_day_trades_the_healthy_account_and_reports_the_broken_one(
     code, out, err = run(capsys, "up", "--replay-start", DAY, "--until", NEXT_DAY)
     assert code == 0, err
     # 96 closes (candle_close, weekly_rebalance) and 288 five-minute times (snapshot, funding):
-    # 2 * 96 + 2 * 288 = 768 runs; all but the 96 rebalance checks (Friday: no Monday due)
-    # touch the broken account: 672 failures, each alerted once.
-    assert out.splitlines()[-1] == "done: 768 job run(s), 672 with a failure"
+    # 2 * 96 + 2 * 288 = 768 runs, plus 24 hourly market histories and the 00:30 parity check:
+    # 793; all but the 96 rebalance checks (Friday: no Monday due), the histories (no account)
+    # and the parity check (paper accounts are not checked) touch the broken account: 672
+    # failures, each alerted once.
+    assert out.splitlines()[-1] == "done: 793 job run(s), 672 with a failure"
     alerted = rows(
         worker_db_url,
         "SELECT count(*) FROM alerts WHERE trading_account_id = %s AND kind = 'job_failed'",
@@ -149,9 +156,10 @@ def test_a_failing_account_is_printed_and_the_schedule_goes_on(
     code, out, err = run(capsys, "up", "--replay-start", START, "--for", "15m")
     assert code == 0, err
     lines = out.splitlines()
-    # 04:00 (close: 4 jobs), 04:05 and 04:10 (2 each): 8 runs; all but the rebalance check
-    # (no Monday within a day of a Friday) touch the broken account.
-    assert lines[-1] == "done: 8 job run(s), 7 with a failure"
+    # 04:00 (close: 4 jobs and the hourly market history), 04:05 and 04:10 (2 each): 9 runs;
+    # all but the rebalance check (no Monday within a day of a Friday) and the history (no
+    # account) touch the broken account.
+    assert lines[-1] == "done: 9 job run(s), 7 with a failure"
     assert sum(f"account {broken} failed" in line for line in lines) == 7
     local = rows(worker_db_url, "SELECT id FROM trading_accounts WHERE name = 'local'")[0][0]
     ledger = rows(

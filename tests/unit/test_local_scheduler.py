@@ -9,7 +9,9 @@ from algotrading.domain.timefmt import parse_time
 from algotrading.local.scheduler import ReplayClock, due_times, run_schedule
 
 CC, WR, ES, FP = "candle_close", "weekly_rebalance", "equity_snapshot", "funding_poll"
+MH, LP = "market_history", "live_parity"
 QUARTER = [CC, WR, ES, FP]
+HOUR = [*QUARTER, MH]
 FIVE = [ES, FP]
 
 
@@ -37,7 +39,7 @@ def test_one_hour_fires_four_closes_and_twelve_snapshots() -> None:
     got = sequence("2025-10-01T10:00:00Z", "2025-10-01T11:00:00Z")
     assert got == expected(
         [
-            ("2025-10-01T10:00:00Z", QUARTER),
+            ("2025-10-01T10:00:00Z", HOUR),
             ("2025-10-01T10:05:00Z", FIVE),
             ("2025-10-01T10:10:00Z", FIVE),
             ("2025-10-01T10:15:00Z", QUARTER),
@@ -52,8 +54,10 @@ def test_one_hour_fires_four_closes_and_twelve_snapshots() -> None:
         ]
     )
     jobs = [job for _, job, _ in got]
-    # 60 / 15 = 4 closes and rebalance checks; 60 / 5 = 12 snapshots and funding polls.
+    # 60 / 15 = 4 closes and rebalance checks; 60 / 5 = 12 snapshots and funding polls; one
+    # market history (on the hour); no parity check (daily at 00:30).
     assert (jobs.count(CC), jobs.count(WR), jobs.count(ES), jobs.count(FP)) == (4, 4, 12, 12)
+    assert (jobs.count(MH), jobs.count(LP)) == (1, 0)
 
 
 def test_a_monday_boundary_fires_the_rebalance_at_monday_midnight() -> None:
@@ -63,13 +67,24 @@ def test_a_monday_boundary_fires_the_rebalance_at_monday_midnight() -> None:
         [
             ("2025-10-05T23:50:00Z", FIVE),
             ("2025-10-05T23:55:00Z", FIVE),
-            ("2025-10-06T00:00:00Z", QUARTER),
+            ("2025-10-06T00:00:00Z", HOUR),
             ("2025-10-06T00:05:00Z", FIVE),
             ("2025-10-06T00:10:00Z", FIVE),
             ("2025-10-06T00:15:00Z", QUARTER),
         ]
     )
     assert parse_time("2025-10-06T00:00:00Z") == 1_759_708_800_000  # 20367 days * 86 400 000 ms
+
+
+def test_the_daily_parity_check_fires_at_half_past_midnight_after_the_close() -> None:
+    got = sequence("2025-10-06T00:25:00Z", "2025-10-06T00:40:00Z")
+    assert got == expected(
+        [
+            ("2025-10-06T00:25:00Z", FIVE),
+            ("2025-10-06T00:30:00Z", [*QUARTER, LP]),
+            ("2025-10-06T00:35:00Z", FIVE),
+        ]
+    )
 
 
 def test_the_until_time_itself_is_not_fired_and_no_end_runs_on() -> None:

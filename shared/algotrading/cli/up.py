@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import signal
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,20 +45,27 @@ class UpFlagError(AppError):
 @click.option("--exchange", type=click.Choice(["sim", "testnet"]), default="sim",
               show_default=True, help="sim: a `local` paper account on the loopback simulator; "
               "testnet: the stored accounts (algo accounts) on their own URLs.")  # fmt: skip
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address the API and the dashboard listen on.")  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port of the API and the dashboard (0: any free port).")  # fmt: skip
+@click.option("--no-api", is_flag=True, help="Run the jobs only: no API, no dashboard.")
 def up(
     data_dirs: tuple[Path, ...], until_text: str | None, for_text: str | None,
-    start_text: str | None, speed_text: str | None, exchange: str,
+    start_text: str | None, speed_text: str | None, exchange: str, host: str, port: int,
+    no_api: bool,
 ) -> None:  # fmt: skip
-    """Run the scheduled jobs on one machine: database, simulator, `local` account, scheduler."""
-    from algotrading.local.stack import UpConfig, span
-    from algotrading.local.stack import up as run_up
+    """Run the scheduled jobs on one machine: database, simulator, `local` account, scheduler,
+    and the API with the dashboard (unless --no-api)."""
+    from algotrading.local.stack import UpConfig
 
     settings = get_settings()
+    api = None if no_api else (host, port)
     if exchange == "testnet":
         if start_text is not None or speed_text is not None or data_dirs:
             raise UpFlagError("--replay-start, --speed and --data-dir drive the simulator: "
                               "not with --exchange testnet")  # fmt: skip
-        _up_on_exchange(settings, until_text, for_text)
+        _up_on_exchange(settings, until_text, for_text, api)
         return
     config = UpConfig(
         data_dirs or ((settings.data_dir,) if settings.data_dir else ()),
@@ -67,18 +75,55 @@ def up(
     )  # fmt: skip
     if until_text is not None and for_text is not None:
         raise UpFlagError("--until and --for exclude each other")
+    _up_on_sim(config, settings, api)
+
+
+def _up_on_sim(config: UpConfig, settings: Settings, api: tuple[str, int] | None) -> None:
+    """The simulator's stack: flags checked, the port bound, then everything starts."""
+    from algotrading.local.stack import span, with_secrets_key
+    from algotrading.local.stack import up as run_up
+
     sim = _built(config)
     start, until = span(config, sim)
     if until is not None and until <= start:
         raise UpFlagError(f"--until {ms_to_iso(until)} is not after the start {ms_to_iso(start)}")
-    _warn_mainnet(settings)
-    with _stop_on_signals() as stop:
-        outcome = run_up(config, settings, sim, lambda line: click.echo(line), stop)
+    settings = with_secrets_key(settings)
+    with _api_bound(api) as sock:
+        _warn_mainnet(settings)
+        with _stop_on_signals() as stop, _api_serving(sock, settings):
+            outcome = run_up(config, settings, sim, lambda line: click.echo(line), stop)
     why = "stopped" if outcome.stopped else "done"
     click.echo(f"{why}: {outcome.runs} job run(s), {outcome.failures} with a failure")
 
 
-def _up_on_exchange(settings: Settings, until_text: str | None, for_text: str | None) -> None:
+@contextmanager
+def _api_bound(api: tuple[str, int] | None) -> Iterator[socket.socket | None]:
+    """The API's listening socket (None with --no-api), closed if the stack never serves it."""
+    from algotrading.local.api_server import bind
+
+    sock = None if api is None else bind(*api)
+    try:
+        yield sock
+    finally:
+        if sock is not None:
+            sock.close()
+
+
+@contextmanager
+def _api_serving(sock: socket.socket | None, settings: Settings) -> Iterator[None]:
+    """The API and the dashboard on `sock` while the stack runs (nothing with --no-api)."""
+    if sock is None:
+        yield
+        return
+    from algotrading.local.api_server import serving
+
+    with serving(sock, settings, lambda line: click.echo(line)):
+        yield
+
+
+def _up_on_exchange(
+    settings: Settings, until_text: str | None, for_text: str | None, api: tuple[str, int] | None
+) -> None:
     """`--exchange testnet`: the stored accounts on their own URLs, on the UTC clock."""
     from algotrading.cli.accounts import mainnet_warning
     from algotrading.local.exchange_stack import tradable_accounts, up_on_exchange, wall_span
@@ -97,7 +142,7 @@ def _up_on_exchange(settings: Settings, until_text: str | None, for_text: str | 
                    f"{account.base_url}{keys}")  # fmt: skip
         mainnet_warning(account)
     click.echo(f"from {ms_to_iso(start)}" + (f" until {ms_to_iso(end)}" if end else ""))
-    with _stop_on_signals() as stop:
+    with _api_bound(api) as sock, _stop_on_signals() as stop, _api_serving(sock, settings):
         runs, failures = up_on_exchange(
             settings, (start, end), lambda line: click.echo(line), stop, clock
         )

@@ -72,3 +72,18 @@ def list_cmd(as_json: bool) -> None:
         return
     headers = ["id", "email", "role", "active", "second_factor"]
     print_table(headers, [[row[h] for h in headers] for row in rows])
+
+
+@users.command("demo")
+def demo() -> None:
+    """Make sure the demo admin exists (created once, password in .local/demo-credentials) and
+    print how to sign in: what `make demo` runs before it starts the stack."""
+    from algotrading.local.demo_login import CREDENTIALS_FILE, ensure_demo_login
+
+    with connection() as conn:
+        login = ensure_demo_login(conn)
+        conn.commit()
+    how = "created" if login.created else "kept"
+    click.echo(f"demo sign-in ({how}, saved in {CREDENTIALS_FILE}):")
+    click.echo(f"  email:    {login.email}")
+    click.echo(f"  password: {login.password}")

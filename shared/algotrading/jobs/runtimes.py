@@ -45,6 +45,11 @@ class RuntimeCache:
         with self._lock:
             return sorted(self._by_account)
 
+    def market_exchange(self) -> ExchangeService | None:
+        """The keyless exchange the market-history job reads; None: the one at BYBIT_BASE_URL.
+        The local stack's cache answers with its simulator, so the job reads the replayed market."""
+        return None
+
 
 _WARM: dict[str, RuntimeCache] = {}
 _WARM_LOCK = threading.Lock()

@@ -169,7 +169,7 @@ def run_named(
     jobs: dict[JobName, Callable[..., JobResult]] = {
         "candle_close": candle_close, "equity_snapshot": equity_snapshot,
         "weekly_rebalance": weekly_rebalance, "funding_poll": funding_poll,
-        "live_parity": _live_parity,
+        "live_parity": _live_parity, "market_history": _market_history,
     }  # fmt: skip
     return jobs[job](time_ms, settings=settings, cache=cache)
 
@@ -180,3 +180,14 @@ def _live_parity(time_ms: int, **kw: Any) -> JobResult:
     from algotrading.jobs.live_parity import live_parity
 
     return live_parity(time_ms, **kw)
+
+
+def _market_history(
+    time_ms: int, *, settings: Settings | None, cache: RuntimeCache | None
+) -> JobResult:
+    """The history job on the cache's market exchange (the local stack's simulator) or, without
+    one, on BYBIT_BASE_URL; imported when it runs, as the parity job is."""
+    from algotrading.jobs.market_history import market_history
+
+    exchange = None if cache is None else cache.market_exchange()
+    return market_history(time_ms, settings=settings, exchange=exchange)

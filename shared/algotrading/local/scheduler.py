@@ -1,11 +1,12 @@
 """The local scheduler: which jobs the EventBridge schedules would fire at each time, on a clock.
 
 The schedules fire `candle_close` and `weekly_rebalance` every 15 minutes (the rebalance job
-decides itself whether a Monday is due, and catches a missed one up) and `equity_snapshot` and
-`funding_poll` every 5 minutes, each with the payload `{"job", "scheduled_time"}`. This module
-builds the same payloads for every due time of a span, in a fixed order at each time: the trading
-jobs first, then the snapshot that sees their orders (the order `algo paper replay` evaluates and
-snapshots in), then the funding poll.
+decides itself whether a Monday is due, and catches a missed one up), `equity_snapshot` and
+`funding_poll` every 5 minutes, `market_history` every hour and `live_parity` daily at 00:30 UTC,
+each with the payload `{"job", "scheduled_time"}`. This module builds the same payloads for every
+due time of a span, in a fixed order at each time: the trading jobs first, then the snapshot that
+sees their orders (the order `algo paper replay` evaluates and snapshots in), then the funding
+poll, then the two jobs that only read what the others stored (history, parity).
 
 The schedule itself is pure (`due_events`, `due_times`); a clock decides when a due time has come:
 `WallClock` waits for a clock that runs by itself (UTC, or a running simulator's), `ReplayClock`
@@ -23,20 +24,27 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from algotrading.jobs.events import JobName, ScheduledEvent
-from algotrading.jobs.grid import GRID_MS, MINUTE_MS
+from algotrading.jobs.grid import GRID_MS, GRID_OFFSET_MS, MINUTE_MS
 
 TICK_MS = 5 * MINUTE_MS
 """The finest grid of any schedule: every due time is a multiple of it."""
 JOB_ORDER: tuple[JobName, ...] = (
-    "candle_close", "weekly_rebalance", "equity_snapshot", "funding_poll",
+    "candle_close", "weekly_rebalance", "equity_snapshot", "funding_poll", "market_history",
+    "live_parity",
 )  # fmt: skip
-"""The order of the jobs due at one time: trade, then snapshot what was traded, then funding."""
+"""The order of the jobs due at one time: trade, snapshot what was traded, funding, then the
+readers: the market history and the daily parity check."""
 
 
 def due_events(time_ms: int) -> list[ScheduledEvent]:
     """The payloads the schedules deliver at `time_ms`, in `JOB_ORDER` (none off the 5-min grid)."""
     moment = datetime.fromtimestamp(time_ms / 1000, tz=UTC)
-    return [ScheduledEvent.at(job, moment) for job in JOB_ORDER if time_ms % GRID_MS[job] == 0]
+    return [ScheduledEvent.at(job, moment) for job in JOB_ORDER if _on_grid(job, time_ms)]
+
+
+def _on_grid(job: JobName, time_ms: int) -> bool:
+    """Whether `job`'s schedule fires at `time_ms` (the parity check's grid starts at 00:30)."""
+    return (time_ms - GRID_OFFSET_MS.get(job, 0)) % GRID_MS[job] == 0
 
 
 def first_due(start_ms: int) -> int:

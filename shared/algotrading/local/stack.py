@@ -32,6 +32,7 @@ from algotrading.db.job_runs import forget_runs
 from algotrading.domain.credentials import ApiCredentials
 from algotrading.domain.timefmt import ms_to_iso
 from algotrading.exchange.factory import open_bybit
+from algotrading.exchange.port import ExchangeService
 from algotrading.execution import Runtime
 from algotrading.jobs.events import ScheduledEvent
 from algotrading.jobs.runtimes import RuntimeCache
@@ -89,6 +90,7 @@ class SimRuntimes(RuntimeCache):
         super().__init__(factory=lambda: _sim_runtime(sim))
         self._url = sim.rest_url
         self._others = RuntimeCache()
+        self._market = open_bybit(sim.rest_url, None, market_clock=lambda: sim.now_ms)
 
     def get(self, account: TradingAccount) -> Runtime:
         if account.base_url == self._url:
@@ -98,6 +100,10 @@ class SimRuntimes(RuntimeCache):
     def drop(self, account_id: int) -> None:
         super().drop(account_id)
         self._others.drop(account_id)
+
+    def market_exchange(self) -> ExchangeService:
+        """The simulator without keys: the market history appends the replayed market."""
+        return self._market
 
 
 def _sim_runtime(sim: BybitSimulator) -> Runtime:
@@ -124,6 +130,14 @@ def span(config: UpConfig, sim: BybitSimulator) -> tuple[int, int | None]:
     return start, config.until_ms
 
 
+def with_secrets_key(settings: Settings) -> Settings:
+    """`settings` with a key for exchange keys: the configured one, else one for this run (the
+    `local` account is made again at each start, so its keys need not outlive the process)."""
+    if settings.secrets_key is not None:
+        return settings
+    return settings.model_copy(update={"secrets_key": SecretStr(generate_key())})
+
+
 def up(
     config: UpConfig,
     settings: Settings,
@@ -132,8 +146,7 @@ def up(
     stop: threading.Event,
 ) -> UpOutcome:
     """Start `sim`, make the `local` account, run the schedule until its end or `stop`."""
-    if settings.secrets_key is None:
-        settings = settings.model_copy(update={"secrets_key": SecretStr(generate_key())})
+    settings = with_secrets_key(settings)
     start, until = span(config, sim)
     sim.start()
     try:
@@ -206,6 +219,7 @@ def _brief(summary: dict[str, Any], replayed: bool) -> str:
         ("orders_placed", "orders"),
         ("signals", "signals"),
         ("rates_recorded", "rates"),
+        ("rows_appended", "history rows"),
     ):
         if key in summary:
             parts.append(f", {summary[key]} {name}")
