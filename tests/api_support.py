@@ -149,3 +149,15 @@ def admin_session(client: TestClient, url: str, email: str = "root@x.io") -> dic
     first = login(client, email)
     secret = enrol_totp(client, first["access_token"])
     return dict(login(client, email, totp_code=rfc6238_code(secret)))
+
+
+def api_routes(routes: Any) -> Iterator[Any]:
+    """Every APIRoute of an app, also inside included routers (kept as wrappers by this
+    FastAPI): what the route-walking tests (authorization matrix, seeded walk) iterate."""
+    from fastapi.routing import APIRoute
+
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from api_routes(route.original_router.routes)

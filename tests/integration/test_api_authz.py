@@ -14,12 +14,20 @@ added later is covered without editing this file):
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from api_support import JWT_SECRET, add_account, add_user, bearer, empty_tables, login, make_client
-from fastapi.routing import APIRoute
+from api_support import (
+    JWT_SECRET,
+    add_account,
+    add_user,
+    api_routes,
+    bearer,
+    empty_tables,
+    login,
+    make_client,
+)
 from fastapi.testclient import TestClient
 
 from algotrading.api.auth.tokens import issue_access
@@ -38,15 +46,6 @@ def _calls(dependant: Any) -> set[Callable[..., Any]]:
     return found
 
 
-def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
-    """Every APIRoute, also inside included routers (kept as wrappers by this FastAPI)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):
-            yield from _api_routes(route.original_router.routes)
-
-
 def _routes() -> list[tuple[str, str, frozenset[str]]]:
     """(method, path, kinds) for every API route; kinds among scoped, admin, signed_in."""
     from algotrading.api.app import create_app
@@ -55,7 +54,7 @@ def _routes() -> list[tuple[str, str, frozenset[str]]]:
 
     app = create_app(load_settings(), load_api_settings(jwt_secret=JWT_SECRET))
     found = []
-    for route in _api_routes(app.routes):
+    for route in api_routes(app.routes):
         if not route.path.startswith("/api/"):
             continue
         calls = _calls(route.dependant)

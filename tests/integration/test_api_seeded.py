@@ -21,14 +21,13 @@ import io
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import psycopg
 import pytest
-from api_support import add_user, close_app, empty_tables, login, make_client
-from fastapi.routing import APIRoute
+from api_support import add_user, api_routes, close_app, empty_tables, login, make_client
 
 from algotrading.bundled import BUNDLED_DATA_DIR
 from algotrading.cli.main import main
@@ -47,14 +46,6 @@ MAY_BE_EMPTY = {
     "/api/market/ticker/{symbol}": "the same (covered on a live simulator in test_api_market)",
 }
 """GET routes that may answer other than 200 with data here, and why."""
-
-
-def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):
-            yield from _api_routes(route.original_router.routes)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +122,7 @@ def _get_routes() -> list[str]:
 
     app = create_app(load_settings(), load_api_settings(jwt_secret="x" * 40))
     return sorted(
-        r.path for r in _api_routes(app.routes) if "GET" in r.methods and r.path.startswith("/api/")
+        r.path for r in api_routes(app.routes) if "GET" in r.methods and r.path.startswith("/api/")
     )
 
 
